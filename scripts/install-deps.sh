@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the Debian packages MiniCRM needs to build and test, skipping those already
+# present. Uses sudo when not root. Debian 12 (bookworm).
+set -euo pipefail
+
+packages=(
+  g++ cmake ninja-build ccache pkg-config
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+  libsqlite3-dev libspdlog-dev libfmt-dev libcli11-dev libyaml-cpp-dev
+  libcurl4-openssl-dev libgtest-dev libgmock-dev
+  sqlite3 curl
+)
+packages+=("$@")
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$p")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+echo "Installing missing packages: ${missing[*]}" >&2
+sudo=""
+[[ $(id -u) -eq 0 ]] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,62 @@
+// What happens to every request between the socket and a route's handler: request id,
+// CORS (preflight included), routing with 404/405, running the handler on the right
+// thread, security headers, one JSON log line, and metrics. The server owns sockets; the
+// pipeline owns behaviour, so it can be exercised without a network.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "http/message.h"
+#include "http/metrics.h"
+#include "http/router.h"
+#include "http/worker_pool.h"
+
+namespace minicrm::http {
+
+struct PipelineOptions {
+  // Allowed browser origins; "*" allows any.
+  std::vector<std::string> corsOrigins = {"http://localhost:5173"};
+  bool accessLog = true;
+  std::size_t workerThreads = 4;
+};
+
+class Pipeline {
+ public:
+  // REQUIRES: every route is added to `router` before the Pipeline is made.
+  Pipeline(const Router& router, PipelineOptions options);
+
+  // Largest body the route for (method, path) accepts; the server answers 413 beyond it.
+  std::size_t bodyLimit(Method method, std::string_view path) const;
+
+  // Handles one request. `reply` is called exactly once, possibly from another thread.
+  // `req` must stay alive until then.
+  void handle(Request& req, Reply reply);
+  // Answers a request the server could not read in full (too large, malformed) with the
+  // usual headers, log line and metrics.
+  void reject(Request& req, const Error& error, Reply reply);
+
+  Metrics& metrics() { return metrics_; }
+  const Router& router() const { return router_; }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+
+  Reply finishing(Request& req, Reply reply, Clock::time_point start);
+  void addCors(const Request& req, Response& res) const;
+  bool originAllowed(std::string_view origin) const;
+
+  const Router& router_;
+  PipelineOptions options_;
+  Metrics metrics_;
+  WorkerPool pool_;
+};
+
+// The request id to use: the client's X-Request-Id when it is 1-128 characters of
+// [A-Za-z0-9._:-], else a new random one.
+std::string requestIdFor(const Request& req);
+
+}  // namespace minicrm::http

@@ -1,0 +1,55 @@
+// Routes: a method, a path template with ":param" segments, a handler and how to run it.
+#pragma once
+
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "http/message.h"
+
+namespace minicrm::http {
+
+using Handler = std::function<void(Request&, Reply)>;
+
+constexpr std::size_t kDefaultBodyLimit = 1 << 20;  // JSON bodies: 1 MiB
+
+enum class Access {
+  authenticated,  // needs a caller identity (once auth is configured)
+  open,           // health, docs: no credentials
+};
+
+struct Route {
+  Method method;
+  std::string pattern;  // "/api/v1/customers/:id"
+  Handler handler;
+  // Runs on the worker pool instead of an io thread: for reads that may take long
+  // (scans, aggregates). Writes never block: they hand off to the store's writer.
+  bool blocking = false;
+  std::size_t bodyLimit = kDefaultBodyLimit;
+  Access access = Access::authenticated;
+  std::size_t index = 0;  // position in the table, for metrics
+
+  std::vector<std::string> segments;  // split pattern
+};
+
+struct Match {
+  const Route* route = nullptr;  // null: not found or method not allowed
+  std::vector<std::pair<std::string, std::string>> params;
+  std::vector<Method> allowed;  // methods of the path when the method did not match
+};
+
+class Router {
+ public:
+  Route& add(Method method, std::string pattern, Handler handler);
+  // Finds the route for method + path. A static segment beats a parameter.
+  Match match(Method method, std::string_view path) const;
+  const std::deque<Route>& routes() const { return routes_; }
+
+ private:
+  std::deque<Route> routes_;  // deque: Route references stay valid as routes are added
+};
+
+}  // namespace minicrm::http

@@ -1,0 +1,30 @@
+// Route tables by area. Each function adds its area's routes to the router; handlers decode
+// and validate, call one use case, and encode.
+#pragma once
+
+#include <functional>
+#include <string_view>
+
+#include "http/router.h"
+#include "service/customers.h"
+#include "service/orders.h"
+#include "store/store.h"
+
+namespace minicrm::http {
+
+class Metrics;
+
+void addCustomerRoutes(Router& router, CustomerService& customers);
+void addOrderRoutes(Router& router, OrderService& orders);
+
+// /healthz, /readyz, /metrics, /api/v1/openapi.json. `metrics` is resolved lazily because
+// the pipeline (which owns the metrics) is built after the routes.
+struct OpsContext {
+  Store& store;
+  std::function<Metrics&()> metrics;
+  std::string_view openapiJson;
+  std::string version;
+};
+void addOpsRoutes(Router& router, OpsContext context);
+
+}  // namespace minicrm::http

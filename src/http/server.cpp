@@ -1,0 +1,403 @@
+#include "http/server.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+
+#include <array>
+#include <atomic>
+#include <limits>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "core/json_writer.h"
+#include "core/text.h"
+
+namespace minicrm::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+
+struct Conn {
+  explicit Conn(tcp::socket s) : stream(std::move(s)) {}
+  beast::tcp_stream stream;
+  // Touched only on the stream's strand.
+  bool idle = true;      // waiting for the next request
+  bool drained = false;  // closed by a drain while idle: whatever was read is dropped
+};
+
+// Awaits the pipeline's reply for `req`, which may come from any thread. The work guard
+// keeps the io_context running while a handler is away on another thread.
+template <class Token>
+auto asyncHandle(Pipeline& pipeline, Request& req, const Error* rejection, Token&& token) {
+  return asio::async_initiate<Token, void(Response)>(
+      [&pipeline, &req, rejection](auto handler) {
+        auto ex = asio::prefer(asio::get_associated_executor(handler),
+                               asio::execution::outstanding_work.tracked);
+        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+        Reply reply([shared, ex](Response r) {
+          asio::post(ex, [shared, r = std::move(r)]() mutable { (*shared)(std::move(r)); });
+        });
+        if (rejection) {
+          pipeline.reject(req, *rejection, std::move(reply));
+        } else {
+          pipeline.handle(req, std::move(reply));
+        }
+      },
+      token);
+}
+
+}  // namespace
+
+struct Server::Impl {
+  Impl(ServerOptions o, Pipeline& p)
+      : options(std::move(o)),
+        pipeline(p),
+        ioc(static_cast<int>(threadCount())),
+        acceptor(ioc),
+        drainTimer(ioc) {}
+
+  unsigned threadCount() const {
+    if (options.ioThreads) return options.ioThreads;
+    const unsigned n = std::thread::hardware_concurrency();
+    return n ? n : 1;
+  }
+
+  asio::awaitable<void> listen();
+  asio::awaitable<void> session(std::shared_ptr<Conn> conn);
+  asio::awaitable<void> sendAndClose(Conn& conn, Request& req, const Error& error,
+                                     unsigned version);
+  void finished(std::uint64_t id);
+  void beginDrain();
+
+  ServerOptions options;
+  Pipeline& pipeline;
+  asio::io_context ioc;
+  tcp::acceptor acceptor;
+  asio::steady_timer drainTimer;
+  std::unique_ptr<asio::signal_set> signals;
+  std::atomic<bool> stopping{false};
+
+  std::mutex mu;
+  std::unordered_map<std::uint64_t, std::shared_ptr<Conn>> conns;
+  std::uint64_t nextId = 0;
+  std::vector<std::thread> threads;
+};
+
+asio::awaitable<void> Server::Impl::listen() {
+  for (;;) {
+    auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(ioc), kTuple);
+    if (ec) {
+      if (stopping || !acceptor.is_open()) co_return;
+      spdlog::warn(R"("msg":"accept failed","error":{})", jsonQuote(ec.message()));
+      // Out of descriptors and the like: back off instead of spinning.
+      asio::steady_timer pause(ioc, std::chrono::milliseconds(50));
+      co_await pause.async_wait(kTuple);
+      continue;
+    }
+    boost::system::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    auto conn = std::make_shared<Conn>(std::move(socket));
+    std::uint64_t id;
+    {
+      std::lock_guard lock(mu);
+      id = nextId++;
+      conns.emplace(id, conn);
+    }
+    asio::co_spawn(conn->stream.get_executor(), session(conn), [this, id](std::exception_ptr e) {
+      if (e) {
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+          spdlog::error(R"("msg":"connection failed","error":{})", jsonQuote(ex.what()));
+        }
+      }
+      finished(id);
+    });
+  }
+}
+
+void Server::Impl::finished(std::uint64_t id) {
+  std::lock_guard lock(mu);
+  conns.erase(id);
+  if (stopping && conns.empty()) {
+    asio::post(ioc, [this] { drainTimer.cancel(); });
+  }
+}
+
+asio::awaitable<void> Server::Impl::sendAndClose(Conn& conn, Request& req, const Error& error,
+                                                 unsigned version) {
+  Response res = co_await asyncHandle(pipeline, req, &error, asio::use_awaitable);
+  bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(res.status), version};
+  out.set(bhttp::field::content_type, res.contentType);
+  for (const auto& [k, v] : res.headers)
+    out.set(k, v);
+  out.keep_alive(false);
+  out.body() = std::move(res.body);
+  out.prepare_payload();
+  conn.stream.expires_after(options.requestTimeout);
+  auto [ec, n] = co_await bhttp::async_write(conn.stream, out, kTuple);
+  if (ec) co_return;
+  // Lingering close: the client may still be sending the body we refused. Closing now
+  // with unread data would reset the connection and could destroy our answer before the
+  // client reads it, so stop sending, then discard input for a short while.
+  boost::system::error_code ignored;
+  conn.stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  conn.stream.expires_after(std::chrono::seconds(2));
+  std::array<char, 16 * 1024> scratch;
+  std::size_t discarded = 0;
+  while (discarded < (64u << 20)) {
+    auto [rec, got] = co_await conn.stream.async_read_some(asio::buffer(scratch), kTuple);
+    if (rec) break;
+    discarded += got;
+  }
+}
+
+// GCC 12 destroys temporaries inside a co_await full-expression twice, so every value a
+// co_await needs is a named local here.
+asio::awaitable<void> Server::Impl::session(std::shared_ptr<Conn> conn) {
+  beast::flat_buffer buffer;
+  auto& stream = conn->stream;
+  std::string remote;
+  {
+    boost::system::error_code ec;
+    auto ep = stream.socket().remote_endpoint(ec);
+    if (!ec) remote = ep.address().to_string();
+  }
+
+  for (;;) {
+    conn->idle = true;
+    if (stopping) break;
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(options.headerLimit));
+    // Beast checks Content-Length against its default 1 MB while reading the header; the
+    // route's own limit is applied once the route is known.
+    parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+    stream.expires_after(options.idleTimeout);
+    auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, kTuple);
+    conn->idle = false;
+    // A drain may have closed this connection after the request arrived but before this
+    // coroutine resumed. The request must not run: its answer could never be delivered.
+    if (conn->drained) break;
+
+    Request req;
+    req.remoteAddress = remote;
+    std::optional<Error> rejection;
+    unsigned version = 11;
+    if (ec) {
+      req.methodText = "?";
+      if (ec == bhttp::error::header_limit) {
+        rejection = Error{ErrorKind::headers_too_large,
+                          fmt::format("Request headers exceed {} bytes", options.headerLimit),
+                          {}};
+      } else if (ec != bhttp::error::end_of_stream && ec != asio::error::operation_aborted &&
+                 ec != beast::error::timeout && ec != asio::error::eof &&
+                 ec != asio::error::connection_reset && buffer.size() > 0) {
+        rejection = Error::invalidField("", "Malformed HTTP request: " + ec.message());
+      }
+      if (rejection) co_await sendAndClose(*conn, req, *rejection, version);
+      break;
+    }
+
+    auto& header = parser.get();
+    req.methodText = std::string(header.method_string());
+    req.method = parseMethod(req.methodText);
+    req.target = std::string(header.target());
+    req.headers.reserve(16);
+    for (const auto& field : header) {
+      req.headers.emplace_back(asciiLower(field.name_string()), std::string(field.value()));
+    }
+    version = header.version();
+    std::size_t limit = 0;
+    if (!parseTarget(req.target, req)) {
+      req.path = req.target;
+      rejection = Error::invalidField("", "Malformed request target");
+    } else {
+      limit = pipeline.bodyLimit(req.method, req.path);
+      if (auto length = parser.content_length(); length && *length > limit) {
+        rejection = Error{ErrorKind::too_large,
+                          fmt::format("The request body is {} bytes; this route accepts at "
+                                      "most {}",
+                                      *length, limit),
+                          {}};
+      }
+    }
+    if (rejection) {
+      co_await sendAndClose(*conn, req, *rejection, version);
+      break;
+    }
+    parser.body_limit(limit);
+    if (iequals(req.header("expect"), "100-continue")) {
+      bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, version};
+      auto [wec, wn] = co_await bhttp::async_write(stream, cont, kTuple);
+      if (wec) break;
+    }
+    stream.expires_after(options.requestTimeout);
+    auto [bec, bn] = co_await bhttp::async_read(stream, buffer, parser, kTuple);
+    if (bec) {
+      if (bec == bhttp::error::body_limit) {
+        rejection = Error{
+            ErrorKind::too_large,
+            fmt::format("The request body exceeds {} bytes, the most this route accepts", limit),
+            {}};
+        co_await sendAndClose(*conn, req, *rejection, version);
+      }
+      break;
+    }
+    req.body = std::move(parser.get().body());
+    const bool clientKeepAlive = parser.get().keep_alive();
+
+    Response res = co_await asyncHandle(pipeline, req, nullptr, asio::use_awaitable);
+    const bool keepAlive = clientKeepAlive && !res.closeConnection && !stopping;
+
+    bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(res.status), version};
+    if (!res.contentType.empty()) out.set(bhttp::field::content_type, res.contentType);
+    for (const auto& [k, v] : res.headers)
+      out.set(k, v);
+    out.keep_alive(keepAlive);
+    if (req.method == Method::HEAD) {
+      out.content_length(res.body.size());
+    } else {
+      out.body() = std::move(res.body);
+      out.prepare_payload();
+    }
+    stream.expires_after(options.requestTimeout);
+    auto [wec, wn] = co_await bhttp::async_write(stream, out, kTuple);
+    if (wec || !keepAlive) break;
+  }
+  boost::system::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  stream.close();
+}
+
+void Server::Impl::beginDrain() {
+  boost::system::error_code ignored;
+  acceptor.close(ignored);
+  if (signals) signals->cancel(ignored);
+  std::vector<std::shared_ptr<Conn>> open;
+  {
+    std::lock_guard lock(mu);
+    for (auto& [id, c] : conns)
+      open.push_back(c);
+  }
+  for (auto& c : open) {
+    asio::post(c->stream.get_executor(), [c] {
+      if (!c->idle) return;
+      c->drained = true;
+      boost::system::error_code ignored;
+      c->stream.socket().close(ignored);
+    });
+  }
+  drainTimer.expires_after(options.drainTimeout);
+  drainTimer.async_wait([this](boost::system::error_code ec) {
+    if (ec) return;  // every connection finished first
+    std::lock_guard lock(mu);
+    spdlog::warn(R"("msg":"drain timeout: closing connections","open":{})", conns.size());
+    for (auto& [id, c] : conns) {
+      asio::post(c->stream.get_executor(), [c] { c->stream.socket().close(); });
+    }
+  });
+  std::lock_guard lock(mu);
+  if (conns.empty()) drainTimer.cancel();
+}
+
+Server::Server(ServerOptions options, Pipeline& pipeline)
+    : impl_(std::make_unique<Impl>(std::move(options), pipeline)) {}
+
+Server::~Server() {
+  stop();
+  join();
+}
+
+Status Server::listen() {
+  auto& s = *impl_;
+  boost::system::error_code ec;
+  tcp::resolver resolver(s.ioc);
+  auto results =
+      resolver.resolve(s.options.host, std::to_string(s.options.port), tcp::resolver::passive, ec);
+  if (ec || results.empty()) {
+    return Error::invalidField("HOST", fmt::format("cannot resolve '{}': {}", s.options.host,
+                                                   ec ? ec.message() : "no address"));
+  }
+  const tcp::endpoint endpoint = *results.begin();
+  s.acceptor.open(endpoint.protocol(), ec);
+  if (!ec) s.acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) s.acceptor.bind(endpoint, ec);
+  if (!ec) s.acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return Error::unavailable(
+        fmt::format("cannot listen on {}:{}: {}", s.options.host, s.options.port, ec.message()));
+  }
+  asio::co_spawn(s.ioc, s.listen(), [](std::exception_ptr e) {
+    if (e) std::rethrow_exception(e);
+  });
+  if (s.options.handleSignals) {
+    s.signals = std::make_unique<asio::signal_set>(s.ioc, SIGINT, SIGTERM);
+    s.signals->async_wait([this](boost::system::error_code ec, int signal) {
+      if (ec) return;
+      spdlog::info(R"("msg":"signal received: draining","signal":{})", signal);
+      stop();
+    });
+  }
+  return {};
+}
+
+std::uint16_t Server::port() const {
+  boost::system::error_code ec;
+  auto ep = impl_->acceptor.local_endpoint(ec);
+  return ec ? 0 : ep.port();
+}
+
+void Server::start() {
+  auto& s = *impl_;
+  for (unsigned i = 0; i < s.threadCount(); ++i) {
+    s.threads.emplace_back([&s] {
+      for (;;) {
+        try {
+          s.ioc.run();
+          return;
+        } catch (const std::exception& e) {
+          spdlog::error(R"("msg":"io thread error","error":{})", jsonQuote(e.what()));
+        }
+      }
+    });
+  }
+}
+
+void Server::join() {
+  for (auto& t : impl_->threads) {
+    if (t.joinable()) t.join();
+  }
+  impl_->threads.clear();
+}
+
+void Server::run() {
+  start();
+  join();
+}
+
+void Server::stop() {
+  auto& s = *impl_;
+  if (s.stopping.exchange(true)) return;
+  asio::post(s.ioc, [&s] { s.beginDrain(); });
+}
+
+}  // namespace minicrm::http

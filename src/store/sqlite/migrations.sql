@@ -1,0 +1,45 @@
+-- SQLite schema, as numbered migrations. Applied in order at start and by `minicrm migrate`;
+-- a released migration is never edited: add a new one.
+--
+-- Ids are the 12 id bytes (time-ordered), so tables are keyed by them directly.
+-- Times are int64 milliseconds UTC, money int64 minor units.
+
+-- migration: 1 customers and orders
+CREATE TABLE customers (
+  id               BLOB PRIMARY KEY,
+  name             TEXT NOT NULL,
+  email            TEXT NOT NULL,
+  phone            TEXT,
+  city             TEXT,
+  base_spend       INTEGER NOT NULL DEFAULT 0,
+  base_visits      INTEGER NOT NULL DEFAULT 0,
+  base_last_active INTEGER NOT NULL,
+  order_spend      INTEGER NOT NULL DEFAULT 0,
+  order_visits     INTEGER NOT NULL DEFAULT 0,
+  last_order_at    INTEGER,
+  created_at       INTEGER NOT NULL,
+  updated_at       INTEGER NOT NULL,
+  -- Served aggregates (API.md): base plus completed orders, never below zero.
+  total_spend      INTEGER GENERATED ALWAYS AS (max(0, base_spend + order_spend)) VIRTUAL,
+  visits           INTEGER GENERATED ALWAYS AS (max(0, base_visits + order_visits)) VIRTUAL,
+  last_active      INTEGER GENERATED ALWAYS AS (max(base_last_active, coalesce(last_order_at, base_last_active))) VIRTUAL
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX customers_email ON customers (email);
+CREATE INDEX customers_name ON customers (name COLLATE NOCASE);
+CREATE INDEX customers_last_active ON customers (last_active);
+
+CREATE TABLE orders (
+  id          BLOB PRIMARY KEY,
+  customer_id BLOB NOT NULL,
+  items       TEXT NOT NULL,
+  amount      INTEGER NOT NULL,
+  order_date  INTEGER NOT NULL,
+  status      TEXT NOT NULL,
+  channel     TEXT,
+  external_id TEXT,
+  created_at  INTEGER NOT NULL,
+  updated_at  INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX orders_customer ON orders (customer_id, status, order_date);
+CREATE INDEX orders_date ON orders (order_date);
+CREATE UNIQUE INDEX orders_external_id ON orders (external_id) WHERE external_id IS NOT NULL;

@@ -1,0 +1,74 @@
+// The SQLite backend of Store: WAL, one writer thread with group commit, a pool of reader
+// connections (one per concurrently reading thread).
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "core/clock.h"
+#include "store/sqlite/db.h"
+#include "store/sqlite/writer.h"
+#include "store/store.h"
+
+namespace minicrm::sqlite {
+
+struct SqliteOptions {
+  std::string path;                  // database file
+  std::string synchronous = "FULL";  // FULL: durable against power loss
+  std::int64_t writerCacheKiB = 32 * 1024;
+  std::int64_t readerCacheKiB = 8 * 1024;
+  std::int64_t mmapBytes = 256LL << 20;
+  WriterOptions writer;
+};
+
+// Applies pending migrations to the database at `path`; returns how many ran. Refuses a
+// database whose schema is newer than this binary.
+Result<int> migrate(const std::string& path);
+
+class SqliteStore final : public Store {
+ public:
+  // Opens (creating if needed) and migrates the database.
+  static Result<std::unique_ptr<SqliteStore>> open(const SqliteOptions& options,
+                                                   const Clock& clock);
+  ~SqliteStore() override;
+
+  void write(WriteJob job, WriteDone done) override;
+  Status ping() override;
+
+  Result<Customer> getCustomer(const Id& id) override;
+  Result<Page<Customer>> listCustomers(const CustomerQuery& q) override;
+  Result<std::vector<CustomerRef>> searchCustomers(const std::string& q, int limit) override;
+  Result<OrderView> getOrder(const Id& id) override;
+  Result<Page<OrderView>> listOrders(const OrderQuery& q) override;
+  Result<std::vector<RevenueBucket>> revenue(Granularity g, const DateRange& r) override;
+  Result<std::vector<TopCustomer>> topCustomers(int limit, const DateRange& r) override;
+
+  // Stops the writer after the queued jobs and checkpoints the WAL into the database.
+  void close();
+
+  std::uint64_t writeBatches() const { return writer_ ? writer_->batches() : 0; }
+  std::uint64_t writeJobs() const { return writer_ ? writer_->jobs() : 0; }
+  std::size_t writeQueueDepth() const { return writer_ ? writer_->queueDepth() : 0; }
+
+ private:
+  class Tx;
+  class ReaderLease;
+
+  SqliteStore(const SqliteOptions& options, const Clock& clock);
+  // Borrows a reader connection for the duration of `fn(Connection&)`.
+  template <class Fn>
+  auto withReader(Fn&& fn) -> decltype(fn(std::declval<Connection&>()));
+
+  SqliteOptions options_;
+  const Clock& clock_;
+  std::unique_ptr<Connection> writerConn_;
+  std::unique_ptr<Tx> tx_;
+  std::unique_ptr<Writer> writer_;
+
+  std::mutex readersMu_;
+  std::vector<std::unique_ptr<Connection>> idleReaders_;
+};
+
+}  // namespace minicrm::sqlite

@@ -1,0 +1,122 @@
+// The Store: MiniCRM's persistence, in domain terms. No backend type appears here, so the
+// same conformance tests (tests/store/conformance_*.cpp) run against every backend.
+//
+// Reads may be called from any thread and see everything committed before they start.
+// Writes are jobs run on the store's single writer inside a transaction shared with other
+// jobs (group commit); a job's `done` callback runs only after that transaction is durable,
+// on the writer thread, so it must be quick (hand the result to another thread).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/customer.h"
+#include "core/error.h"
+#include "core/order.h"
+#include "core/page.h"
+
+namespace minicrm {
+
+struct CustomerQuery {
+  std::string q;  // case-insensitive substring of name, email or phone; empty = all
+  PageRequest page;
+  SortKey sort{"createdAt", true};
+};
+
+struct OrderQuery {
+  std::optional<Id> customer;
+  std::optional<Millis> from;  // orderDate >= from
+  std::optional<Millis> to;    // orderDate <= to
+  std::optional<Money> minAmount;
+  std::optional<Money> maxAmount;
+  std::string q;  // case-insensitive substring of the customer's name or email
+  PageRequest page;
+  SortKey sort{"orderDate", true};
+};
+
+struct DateRange {
+  std::optional<Millis> from;  // inclusive
+  std::optional<Millis> to;    // inclusive
+};
+
+enum class Granularity { day, month };
+
+struct RevenueBucket {
+  Millis start = 0;  // first millisecond of the day/month (UTC)
+  Money revenue = 0;
+  std::int64_t count = 0;
+};
+
+struct TopCustomer {
+  CustomerRef customer;
+  Money revenue = 0;
+  std::int64_t count = 0;
+};
+
+// Operations available inside a write transaction. Everything here sees the
+// transaction's own earlier changes. Failures come back as values, never as exceptions,
+// so a job can decorate them (e.g. prefix a bulk item's index) before returning.
+class WriteTx {
+ public:
+  virtual ~WriteTx() = default;
+
+  virtual Result<Customer> getCustomer(const Id& id) = 0;
+  // Conflict (naming `email`) when the email is taken.
+  virtual Status insertCustomer(const Customer& c) = 0;
+  // Replaces every column of an existing customer; conflict when the new email is taken.
+  virtual Status updateCustomer(const Customer& c) = 0;
+  // Removes the customer and all of their orders. Not found when absent.
+  virtual Status deleteCustomer(const Id& id) = 0;
+
+  virtual Result<Order> getOrder(const Id& id) = 0;
+  // Conflict (naming `externalId`) when the external id is taken.
+  virtual Status insertOrder(const Order& o) = 0;
+  virtual Status updateOrder(const Order& o) = 0;
+  virtual Status deleteOrder(const Id& id) = 0;
+
+  // Adds one completed order to a customer's order aggregates (sum, count, newest date).
+  virtual Status addOrderToAggregates(const Id& customer, Money amount, Millis orderDate,
+                                      Millis now) = 0;
+  // Recomputes a customer's order aggregates from its completed orders.
+  virtual Status recomputeAggregates(const Id& customer, Millis now) = 0;
+};
+
+class Store {
+ public:
+  using WriteJob = std::function<Status(WriteTx&)>;
+  using WriteDone = std::function<void(Status)>;
+
+  virtual ~Store() = default;
+
+  // Queues `job`. It runs inside a transaction on the writer thread; if it fails, its own
+  // changes are rolled back and the others in the batch are unaffected. `done` gets the
+  // job's status once the transaction has committed (or the commit's error).
+  virtual void write(WriteJob job, WriteDone done) = 0;
+  // write() and wait: for command-line tools and tests.
+  Status writeSync(WriteJob job);
+
+  virtual Status ping() = 0;
+
+  virtual Result<Customer> getCustomer(const Id& id) = 0;
+  virtual Result<Page<Customer>> listCustomers(const CustomerQuery& q) = 0;
+  // Up to `limit` customers whose email or name starts with q (case-insensitive), then
+  // those containing it.
+  virtual Result<std::vector<CustomerRef>> searchCustomers(const std::string& q, int limit) = 0;
+
+  virtual Result<OrderView> getOrder(const Id& id) = 0;
+  virtual Result<Page<OrderView>> listOrders(const OrderQuery& q) = 0;
+  // Completed orders only, oldest bucket first.
+  virtual Result<std::vector<RevenueBucket>> revenue(Granularity g, const DateRange& r) = 0;
+  // Completed orders only, highest revenue first.
+  virtual Result<std::vector<TopCustomer>> topCustomers(int limit, const DateRange& r) = 0;
+
+  // Sort fields each list accepts (wire names).
+  static const std::vector<std::string>& customerSortFields();
+  static const std::vector<std::string>& orderSortFields();
+};
+
+}  // namespace minicrm

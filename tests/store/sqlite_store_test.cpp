@@ -1,0 +1,126 @@
+// Runs the Store conformance suite against SQLite, plus what is specific to the SQLite
+// backend: durability across reopen, migrations, group commit.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <future>
+
+#include "store/conformance.h"
+#include "store/open.h"
+#include "store/sqlite/sqlite_store.h"
+#include "support/temp_dir.h"
+
+namespace minicrm::testing {
+namespace {
+
+std::unique_ptr<Store> openSqlite(const std::string& path, const Clock& clock) {
+  sqlite::SqliteOptions o;
+  o.path = path;
+  auto s = sqlite::SqliteStore::open(o, clock);
+  EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().message);
+  return s.ok() ? std::unique_ptr<Store>(std::move(s).value()) : nullptr;
+}
+
+TempDir& dirs() {
+  static TempDir dir("minicrm-store");
+  return dir;
+}
+
+INSTANTIATE_TEST_SUITE_P(Sqlite, StoreConformance,
+                         ::testing::Values(StoreFactory{
+                             "sqlite",
+                             [](const Clock& clock) {
+                               return openSqlite(dirs().newFile("conformance.db"), clock);
+                             }}),
+                         [](const auto& info) { return info.param.name; });
+
+TEST(SqliteStore, CommittedWritesSurviveReopen) {
+  TempDir dir("minicrm-reopen");
+  const std::string path = dir.newFile("reopen.db");
+  ManualClock clock(1'750'000'000'000);
+  IdGenerator ids(clock);
+  CustomerDraft d;
+  d.name = "Durable";
+  d.email = "durable@x.io";
+  Customer c = makeCustomer(d, ids.next(), clock.now());
+  {
+    auto store = openSqlite(path, clock);
+    ASSERT_TRUE(store->writeSync([&](WriteTx& tx) { return tx.insertCustomer(c); }).ok());
+  }
+  auto store = openSqlite(path, clock);
+  auto got = store->getCustomer(c.id);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->name, "Durable");
+}
+
+TEST(SqliteStore, MigrationsAreIdempotentAndRecorded) {
+  TempDir dir("minicrm-migrate");
+  const std::string path = dir.newFile("m.db");
+  auto first = sqlite::migrate(path);
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(*first, static_cast<int>(sqlite::migrations().size()));
+  auto second = sqlite::migrate(path);
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(*second, 0);
+}
+
+TEST(SqliteStore, RefusesADatabaseFromANewerVersion) {
+  TempDir dir("minicrm-newer");
+  const std::string path = dir.newFile("n.db");
+  ASSERT_TRUE(sqlite::migrate(path).ok());
+  {
+    sqlite::ConnectionOptions o;
+    o.path = path;
+    sqlite::Connection c(o);
+    c.exec("INSERT INTO schema_migrations VALUES (9999, 'future', 0)");
+  }
+  auto again = sqlite::migrate(path);
+  ASSERT_FALSE(again.ok());
+  EXPECT_NE(again.error().message.find("newer"), std::string::npos);
+}
+
+TEST(SqliteStore, ConcurrentWritesShareTransactions) {
+  TempDir dir("minicrm-group");
+  ManualClock clock(1'750'000'000'000);
+  IdGenerator ids(clock);
+  sqlite::SqliteOptions o;
+  o.path = dir.newFile("g.db");
+  auto opened = sqlite::SqliteStore::open(o, clock);
+  ASSERT_TRUE(opened.ok());
+  auto& store = **opened;
+  constexpr int kJobs = 2000;
+  std::atomic<int> done{0};
+  std::promise<void> all;
+  for (int i = 0; i < kJobs; ++i) {
+    CustomerDraft d;
+    d.name = "G";
+    d.email = "g" + std::to_string(i) + "@x.io";
+    Customer c = makeCustomer(d, ids.next(), clock.now());
+    store.write([c](WriteTx& tx) { return tx.insertCustomer(c); },
+                [&](Status s) {
+                  EXPECT_TRUE(s.ok());
+                  if (++done == kJobs) all.set_value();
+                });
+  }
+  all.get_future().wait();
+  EXPECT_EQ(store.writeJobs(), static_cast<std::uint64_t>(kJobs));
+  // Jobs queued together commit together: far fewer transactions than jobs.
+  EXPECT_LT(store.writeBatches(), static_cast<std::uint64_t>(kJobs / 4));
+}
+
+TEST(SqliteStore, OpenRejectsUnsupportedUrls) {
+  ManualClock clock(0);
+  StoreSettings s;
+  s.databaseUrl = "postgres://localhost/minicrm";
+  auto r = openStore(s, clock);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().fields.at(0).path, "DATABASE_URL");
+  s.databaseUrl = "mongodb://x";
+  EXPECT_FALSE(openStore(s, clock).ok());
+  EXPECT_EQ(*sqlitePath("sqlite:./a.db"), "./a.db");
+  EXPECT_EQ(*sqlitePath("sqlite:///tmp/a.db"), "/tmp/a.db");
+}
+
+}  // namespace
+}  // namespace minicrm::testing
