@@ -74,6 +74,10 @@ Status App::start() {
                  [sqlite] { return static_cast<double>(sqlite->writeBatches()); });
     m.addCounter("minicrm_store_write_jobs_total", "Write jobs run by the writer.",
                  [sqlite] { return static_cast<double>(sqlite->writeJobs()); });
+    m.addCounter("minicrm_store_wal_syncs_total", "WAL flushes to disk (fdatasync).",
+                 [sqlite] { return static_cast<double>(sqlite->walSyncs()); });
+    m.addCounter("minicrm_store_checkpoints_total", "Background WAL checkpoints.",
+                 [sqlite] { return static_cast<double>(sqlite->checkpoints()); });
   }
 
   http::ServerOptions so;

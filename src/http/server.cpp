@@ -9,7 +9,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -39,7 +39,7 @@ constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
 struct Conn {
   explicit Conn(tcp::socket s) : stream(std::move(s)) {}
   beast::tcp_stream stream;
-  // Touched only on the stream's strand.
+  // Touched only by the thread of the stream's io_context.
   bool idle = true;      // waiting for the next request
   bool drained = false;  // closed by a drain while idle: whatever was read is dropped
 };
@@ -68,12 +68,16 @@ auto asyncHandle(Pipeline& pipeline, Request& req, const Error* rejection, Token
 }  // namespace
 
 struct Server::Impl {
-  Impl(ServerOptions o, Pipeline& p)
-      : options(std::move(o)),
-        pipeline(p),
-        ioc(static_cast<int>(threadCount())),
-        acceptor(ioc),
-        drainTimer(ioc) {}
+  // One io_context per io thread: a connection lives on one of them, so its handlers never
+  // run concurrently and need no strand; the acceptor deals connections round-robin.
+  Impl(ServerOptions o, Pipeline& p) : options(std::move(o)), pipeline(p) {
+    for (unsigned i = 0; i < threadCount(); ++i) {
+      contexts.push_back(std::make_unique<asio::io_context>(1));
+      guards.emplace_back(contexts.back()->get_executor());
+    }
+    acceptor = std::make_unique<tcp::acceptor>(*contexts[0]);
+    drainTimer = std::make_unique<asio::steady_timer>(*contexts[0]);
+  }
 
   unsigned threadCount() const {
     if (options.ioThreads) return options.ioThreads;
@@ -87,12 +91,16 @@ struct Server::Impl {
                                      unsigned version);
   void finished(std::uint64_t id);
   void beginDrain();
+  void endDrain();  // on contexts[0]
 
   ServerOptions options;
   Pipeline& pipeline;
-  asio::io_context ioc;
-  tcp::acceptor acceptor;
-  asio::steady_timer drainTimer;
+  std::vector<std::unique_ptr<asio::io_context>> contexts;
+  // Keep idle contexts running until the drain is over.
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> guards;
+  std::size_t nextContext = 0;
+  std::unique_ptr<tcp::acceptor> acceptor;
+  std::unique_ptr<asio::steady_timer> drainTimer;
   std::unique_ptr<asio::signal_set> signals;
   std::atomic<bool> stopping{false};
 
@@ -104,12 +112,13 @@ struct Server::Impl {
 
 asio::awaitable<void> Server::Impl::listen() {
   for (;;) {
-    auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(ioc), kTuple);
+    auto& target = *contexts[nextContext++ % contexts.size()];
+    auto [ec, socket] = co_await acceptor->async_accept(target, kTuple);
     if (ec) {
-      if (stopping || !acceptor.is_open()) co_return;
+      if (stopping || !acceptor->is_open()) co_return;
       spdlog::warn(R"("msg":"accept failed","error":{})", jsonQuote(ec.message()));
       // Out of descriptors and the like: back off instead of spinning.
-      asio::steady_timer pause(ioc, std::chrono::milliseconds(50));
+      asio::steady_timer pause(*contexts[0], std::chrono::milliseconds(50));
       co_await pause.async_wait(kTuple);
       continue;
     }
@@ -139,8 +148,13 @@ void Server::Impl::finished(std::uint64_t id) {
   std::lock_guard lock(mu);
   conns.erase(id);
   if (stopping && conns.empty()) {
-    asio::post(ioc, [this] { drainTimer.cancel(); });
+    asio::post(*contexts[0], [this] { endDrain(); });
   }
+}
+
+void Server::Impl::endDrain() {
+  drainTimer->cancel();
+  for (auto& g : guards) g.reset();
 }
 
 asio::awaitable<void> Server::Impl::sendAndClose(Conn& conn, Request& req, const Error& error,
@@ -290,7 +304,7 @@ asio::awaitable<void> Server::Impl::session(std::shared_ptr<Conn> conn) {
 
 void Server::Impl::beginDrain() {
   boost::system::error_code ignored;
-  acceptor.close(ignored);
+  acceptor->close(ignored);
   if (signals) signals->cancel(ignored);
   std::vector<std::shared_ptr<Conn>> open;
   {
@@ -306,8 +320,8 @@ void Server::Impl::beginDrain() {
       c->stream.socket().close(ignored);
     });
   }
-  drainTimer.expires_after(options.drainTimeout);
-  drainTimer.async_wait([this](boost::system::error_code ec) {
+  drainTimer->expires_after(options.drainTimeout);
+  drainTimer->async_wait([this](boost::system::error_code ec) {
     if (ec) return;  // every connection finished first
     std::lock_guard lock(mu);
     spdlog::warn(R"("msg":"drain timeout: closing connections","open":{})", conns.size());
@@ -316,7 +330,7 @@ void Server::Impl::beginDrain() {
     }
   });
   std::lock_guard lock(mu);
-  if (conns.empty()) drainTimer.cancel();
+  if (conns.empty()) endDrain();
 }
 
 Server::Server(ServerOptions options, Pipeline& pipeline)
@@ -330,7 +344,7 @@ Server::~Server() {
 Status Server::listen() {
   auto& s = *impl_;
   boost::system::error_code ec;
-  tcp::resolver resolver(s.ioc);
+  tcp::resolver resolver(*s.contexts[0]);
   auto results =
       resolver.resolve(s.options.host, std::to_string(s.options.port), tcp::resolver::passive, ec);
   if (ec || results.empty()) {
@@ -338,19 +352,19 @@ Status Server::listen() {
                                                    ec ? ec.message() : "no address"));
   }
   const tcp::endpoint endpoint = *results.begin();
-  s.acceptor.open(endpoint.protocol(), ec);
-  if (!ec) s.acceptor.set_option(asio::socket_base::reuse_address(true), ec);
-  if (!ec) s.acceptor.bind(endpoint, ec);
-  if (!ec) s.acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  s.acceptor->open(endpoint.protocol(), ec);
+  if (!ec) s.acceptor->set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) s.acceptor->bind(endpoint, ec);
+  if (!ec) s.acceptor->listen(asio::socket_base::max_listen_connections, ec);
   if (ec) {
     return Error::unavailable(
         fmt::format("cannot listen on {}:{}: {}", s.options.host, s.options.port, ec.message()));
   }
-  asio::co_spawn(s.ioc, s.listen(), [](std::exception_ptr e) {
+  asio::co_spawn(*s.contexts[0], s.listen(), [](std::exception_ptr e) {
     if (e) std::rethrow_exception(e);
   });
   if (s.options.handleSignals) {
-    s.signals = std::make_unique<asio::signal_set>(s.ioc, SIGINT, SIGTERM);
+    s.signals = std::make_unique<asio::signal_set>(*s.contexts[0], SIGINT, SIGTERM);
     s.signals->async_wait([this](boost::system::error_code ec, int signal) {
       if (ec) return;
       spdlog::info(R"("msg":"signal received: draining","signal":{})", signal);
@@ -362,17 +376,17 @@ Status Server::listen() {
 
 std::uint16_t Server::port() const {
   boost::system::error_code ec;
-  auto ep = impl_->acceptor.local_endpoint(ec);
+  auto ep = impl_->acceptor->local_endpoint(ec);
   return ec ? 0 : ep.port();
 }
 
 void Server::start() {
   auto& s = *impl_;
   for (unsigned i = 0; i < s.threadCount(); ++i) {
-    s.threads.emplace_back([&s] {
+    s.threads.emplace_back([&s, i] {
       for (;;) {
         try {
-          s.ioc.run();
+          s.contexts[i]->run();
           return;
         } catch (const std::exception& e) {
           spdlog::error(R"("msg":"io thread error","error":{})", jsonQuote(e.what()));
@@ -397,7 +411,7 @@ void Server::run() {
 void Server::stop() {
   auto& s = *impl_;
   if (s.stopping.exchange(true)) return;
-  asio::post(s.ioc, [&s] { s.beginDrain(); });
+  asio::post(*s.contexts[0], [&s] { s.beginDrain(); });
 }
 
 }  // namespace minicrm::http

@@ -109,6 +109,39 @@ TEST(SqliteStore, ConcurrentWritesShareTransactions) {
   EXPECT_LT(store.writeBatches(), static_cast<std::uint64_t>(kJobs / 4));
 }
 
+TEST(SqliteStore, DurableModeAnswersAfterAWalFlushThatCoversWholeBatches) {
+  for (const char* mode : {"FULL", "NORMAL"}) {
+    TempDir dir("minicrm-sync");
+    ManualClock clock(1'750'000'000'000);
+    IdGenerator ids(clock);
+    sqlite::SqliteOptions o;
+    o.path = dir.newFile("s.db");
+    o.synchronous = mode;
+    auto opened = sqlite::SqliteStore::open(o, clock);
+    ASSERT_TRUE(opened.ok());
+    auto& store = **opened;
+    std::vector<std::future<Status>> results;
+    for (int i = 0; i < 500; ++i) {
+      CustomerDraft d;
+      d.name = "S";
+      d.email = "s" + std::to_string(i) + "@x.io";
+      Customer c = makeCustomer(d, ids.next(), clock.now());
+      auto p = std::make_shared<std::promise<Status>>();
+      results.push_back(p->get_future());
+      store.write([c](WriteTx& tx) { return tx.insertCustomer(c); },
+                  [p](Status s) { p->set_value(std::move(s)); });
+    }
+    for (auto& r : results) EXPECT_TRUE(r.get().ok());
+    if (std::string(mode) == "FULL") {
+      // Every answer waited for a flush, and flushes are shared between batches.
+      EXPECT_GE(store.walSyncs(), 1u);
+      EXPECT_LE(store.walSyncs(), store.writeBatches());
+    } else {
+      EXPECT_EQ(store.walSyncs(), 0u);
+    }
+  }
+}
+
 TEST(SqliteStore, OpenRejectsUnsupportedUrls) {
   ManualClock clock(0);
   StoreSettings s;

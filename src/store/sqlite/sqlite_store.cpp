@@ -366,11 +366,14 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& opti
     ConnectionOptions w;
     w.path = options.path;
     w.cacheKiB = options.writerCacheKiB;
+    w.mmapBytes = options.mmapBytes;
     w.synchronous = options.synchronous;
     s->writerConn_ = std::make_unique<Connection>(w);
     s->writerConn_->exec("PRAGMA journal_mode=WAL");
     s->tx_ = std::make_unique<Tx>(*s->writerConn_);
-    s->writer_ = std::make_unique<Writer>(*s->writerConn_, *s->tx_, options.writer,
+    WriterOptions wo = options.writer;
+    wo.syncBeforeAnswer = options.synchronous != "NORMAL";
+    s->writer_ = std::make_unique<Writer>(*s->writerConn_, *s->tx_, std::move(wo),
                                           [](std::exception_ptr e) { return Status(toError(e)); });
     return s;
   });

@@ -16,10 +16,14 @@ namespace minicrm::sqlite {
 
 struct SqliteOptions {
   std::string path;                  // database file
-  std::string synchronous = "FULL";  // FULL: durable against power loss
+  // FULL (or EXTRA): a write is answered once it is on disk, durable against power loss.
+  // NORMAL: answered at commit; survives a process crash, not a power loss.
+  std::string synchronous = "FULL";
   std::int64_t writerCacheKiB = 32 * 1024;
   std::int64_t readerCacheKiB = 8 * 1024;
-  std::int64_t mmapBytes = 256LL << 20;
+  // Memory-mapped reads (every connection shares the OS page cache instead of copying
+  // pages into its own). SQLite caps it at 2 GiB on this platform.
+  std::int64_t mmapBytes = 2LL << 30;
   WriterOptions writer;
 };
 
@@ -51,6 +55,8 @@ class SqliteStore final : public Store {
   std::uint64_t writeBatches() const { return writer_ ? writer_->batches() : 0; }
   std::uint64_t writeJobs() const { return writer_ ? writer_->jobs() : 0; }
   std::size_t writeQueueDepth() const { return writer_ ? writer_->queueDepth() : 0; }
+  std::uint64_t walSyncs() const { return writer_ ? writer_->syncs() : 0; }
+  std::uint64_t checkpoints() const { return writer_ ? writer_->checkpoints() : 0; }
 
  private:
   class Tx;

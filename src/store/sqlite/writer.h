@@ -1,16 +1,28 @@
-// The single writer of a SQLite database, with group commit: jobs queued by many threads
-// run back to back inside one transaction (each under its own savepoint, so a failing job
-// rolls back alone), one commit makes the whole batch durable, and only then is each job's
-// `done` called. Under load, batches grow and the cost of an fsync is shared.
+// The single writer of a SQLite database, with pipelined group commit.
+//
+// Jobs queued by many threads run back to back inside one transaction, each under its own
+// savepoint so a failing job rolls back alone. One COMMIT ends the batch. With
+// `syncBeforeAnswer` (the default), the COMMIT does not wait for the disk: a syncer thread
+// fsyncs the WAL once for every batch committed since its last pass and only then calls
+// each job's `done`. So nobody is answered before their write is durable, the writer
+// prepares the next batch while the disk flushes the previous one, and under load one
+// fsync covers many batches.
+//
+// Checkpoints never run inside a commit: a background thread copies WAL frames into the
+// database file concurrently, and the writer finishes a checkpoint between batches once
+// the WAL is large, so the log starts over instead of growing.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "core/error.h"
 #include "store/sqlite/db.h"
@@ -20,8 +32,19 @@ namespace minicrm::sqlite {
 
 struct WriterOptions {
   std::size_t maxBatch = 4096;  // jobs per transaction
-  // WAL size (pages) after which the checkpointer is woken.
-  int checkpointPages = 4096;
+  // WAL size (pages) after which the background checkpointer is woken; at twice this the
+  // writer finishes a checkpoint between batches so the WAL starts over.
+  int checkpointPages = 2048;
+  // Answer jobs only once their batch is on disk (fsync of the WAL). Off: answered after
+  // COMMIT, which survives a process crash but not a power loss.
+  bool syncBeforeAnswer = true;
+  // Run around each job: before it, and after it failed and was rolled back.
+  std::function<void()> beforeJob;
+  std::function<void()> afterFailedJob;
+  // Runs inside each batch's transaction, just before COMMIT.
+  std::function<void()> beforeCommit;
+  // Runs after each batch, committed or not, before any job's `done`.
+  std::function<void(bool committed)> afterBatch;
 };
 
 class Writer {
@@ -33,24 +56,37 @@ class Writer {
   ~Writer();
 
   void submit(Store::WriteJob job, Store::WriteDone done);
-  // Runs what is queued, then stops the thread. Later submits fail with `unavailable`.
+  // Runs and answers what is queued, then stops the threads. Later submits fail with
+  // `unavailable`.
   void stop();
 
   // Counters for /metrics and tests.
   std::uint64_t batches() const { return batches_.load(std::memory_order_relaxed); }
   std::uint64_t jobs() const { return jobs_.load(std::memory_order_relaxed); }
+  std::uint64_t syncs() const { return syncs_.load(std::memory_order_relaxed); }
   std::size_t queueDepth() const;
+  std::uint64_t checkpoints() const { return checkpoints_.load(std::memory_order_relaxed); }
+  // Times the writer finished a checkpoint so the WAL started over.
+  std::uint64_t walRestarts() const { return restarts_.load(std::memory_order_relaxed); }
 
  private:
   struct Item {
     Store::WriteJob job;
     Store::WriteDone done;
   };
+  // A committed batch waiting for the syncer.
+  struct Answers {
+    std::vector<Store::WriteDone> done;
+    std::vector<Status> results;
+  };
 
   void loop();
   void runBatch(std::deque<Item>& batch);
+  void syncLoop();
   void checkpointLoop();
+  void finishCheckpoint();
   static int walHook(void* self, sqlite3* db, const char* name, int pages);
+  static void answer(Answers& a);
 
   Connection& conn_;
   WriteTx& tx_;
@@ -62,6 +98,13 @@ class Writer {
   std::deque<Item> queue_;
   bool stopping_ = false;
 
+  // Batches committed but not yet known to be on disk.
+  std::mutex syncMu_;
+  std::condition_variable syncCv_;
+  std::deque<Answers> unsynced_;
+  bool syncStopping_ = false;
+  int walFd_ = -1;  // the WAL file, for fdatasync; opened by the syncer
+
   // Checkpoints run on their own connection and thread, so no request waits for one.
   std::unique_ptr<Connection> checkpointConn_;
   std::mutex ckptMu_;
@@ -71,7 +114,12 @@ class Writer {
 
   std::atomic<std::uint64_t> batches_{0};
   std::atomic<std::uint64_t> jobs_{0};
+  std::atomic<std::uint64_t> syncs_{0};
+  std::atomic<std::uint64_t> checkpoints_{0};
+  std::atomic<std::uint64_t> restarts_{0};
+  std::atomic<int> walPages_{0};  // WAL size after the last commit
   std::thread thread_;
+  std::thread syncThread_;
   std::thread checkpointThread_;
 };
 
