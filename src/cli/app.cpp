@@ -9,6 +9,7 @@
 #include "http/server.h"
 #include "service/customers.h"
 #include "service/orders.h"
+#include "service/segments.h"
 #include "store/open.h"
 #include "store/sqlite/sqlite_store.h"
 
@@ -21,6 +22,7 @@ struct App::Parts {
   std::unique_ptr<IdGenerator> ids;
   std::unique_ptr<CustomerService> customers;
   std::unique_ptr<OrderService> orders;
+  std::unique_ptr<SegmentService> segments;
   http::Router router;
   std::unique_ptr<http::Pipeline> pipeline;
   std::unique_ptr<http::Server> server;
@@ -53,9 +55,11 @@ Status App::start() {
   p->ids = std::make_unique<IdGenerator>(clock_);
   p->customers = std::make_unique<CustomerService>(*p->store, clock_, *p->ids);
   p->orders = std::make_unique<OrderService>(*p->store, clock_, *p->ids);
+  p->segments = std::make_unique<SegmentService>(*p->store, clock_);
 
   http::addCustomerRoutes(p->router, *p->customers);
   http::addOrderRoutes(p->router, *p->orders);
+  http::addSegmentRoutes(p->router, *p->segments);
   Parts* raw = p.get();
   http::addOpsRoutes(p->router,
                      {*p->store, [raw]() -> http::Metrics& { return raw->pipeline->metrics(); },
@@ -78,6 +82,8 @@ Status App::start() {
                  [sqlite] { return static_cast<double>(sqlite->walSyncs()); });
     m.addCounter("minicrm_store_checkpoints_total", "Background WAL checkpoints.",
                  [sqlite] { return static_cast<double>(sqlite->checkpoints()); });
+    m.addGauge("minicrm_customer_index_bytes", "Memory held by the in-memory customer index.",
+               [sqlite] { return static_cast<double>(sqlite->customerIndexBytes()); });
   }
 
   http::ServerOptions so;

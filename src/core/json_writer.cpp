@@ -3,6 +3,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include <boost/json/value.hpp>
+
 #include "core/time.h"
 
 namespace minicrm {
@@ -119,6 +121,36 @@ JsonWriter& JsonWriter::id(const Id& id) {
   id.appendHex(out_);
   out_.push_back('"');
   return *this;
+}
+
+JsonWriter& JsonWriter::value(const boost::json::value& v) {
+  switch (v.kind()) {
+    case boost::json::kind::null:
+      return null();
+    case boost::json::kind::bool_:
+      return boolean(v.get_bool());
+    case boost::json::kind::int64:
+      return integer(v.get_int64());
+    case boost::json::kind::uint64:
+      return number(static_cast<double>(v.get_uint64()));
+    case boost::json::kind::double_:
+      return number(v.get_double());
+    case boost::json::kind::string:
+      return string(v.get_string());
+    case boost::json::kind::array:
+      beginArray();
+      for (const auto& e : v.get_array())
+        value(e);
+      return endArray();
+    case boost::json::kind::object:
+      beginObject();
+      for (const auto& kv : v.get_object()) {
+        key(kv.key());
+        value(kv.value());
+      }
+      return endObject();
+  }
+  return null();
 }
 
 JsonWriter& JsonWriter::raw(std::string_view json) {

@@ -2,6 +2,8 @@
 // begin/end calls balanced and passes valid UTF-8.
 #pragma once
 
+#include <boost/json/fwd.hpp>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -33,6 +35,8 @@ class JsonWriter {
   JsonWriter& money(Money m);
   JsonWriter& time(Millis t);    // ISO-8601 string
   JsonWriter& id(const Id& id);  // 24-hex string
+  // Writes a parsed JSON value (numbers in their shortest form, as number() does).
+  JsonWriter& value(const boost::json::value& v);
   // Inserts already-serialised JSON as one value.
   JsonWriter& raw(std::string_view json);
 

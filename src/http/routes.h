@@ -8,6 +8,7 @@
 #include "http/router.h"
 #include "service/customers.h"
 #include "service/orders.h"
+#include "service/segments.h"
 #include "store/store.h"
 
 namespace minicrm::http {
@@ -16,6 +17,8 @@ class Metrics;
 
 void addCustomerRoutes(Router& router, CustomerService& customers);
 void addOrderRoutes(Router& router, OrderService& orders);
+// POST /api/v1/segments/validate and POST /api/v1/campaigns/preview.
+void addSegmentRoutes(Router& router, SegmentService& segments);
 
 // /healthz, /readyz, /metrics, /api/v1/openapi.json. `metrics` is resolved lazily because
 // the pipeline (which owns the metrics) is built after the routes.

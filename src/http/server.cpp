@@ -4,12 +4,12 @@
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -154,7 +154,8 @@ void Server::Impl::finished(std::uint64_t id) {
 
 void Server::Impl::endDrain() {
   drainTimer->cancel();
-  for (auto& g : guards) g.reset();
+  for (auto& g : guards)
+    g.reset();
 }
 
 asio::awaitable<void> Server::Impl::sendAndClose(Conn& conn, Request& req, const Error& error,

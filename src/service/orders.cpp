@@ -14,21 +14,19 @@ Error customerNotFound() {
   return Error{ErrorKind::not_found, "customer not found", {{"customer", "customer not found"}}};
 }
 
-// Inserts one order and adds it to its customer's aggregates.
+// Inserts one order and adds it to its customer's aggregates; fills `out`.
 Status insertWithAggregates(WriteTx& tx, const Order& o, Millis now, OrderView& out) {
-  auto customer = tx.getCustomer(o.customer);
+  // Updating the aggregates first proves the customer exists and yields the reference
+  // the answer embeds, in one statement.
+  auto customer = o.counts() ? tx.addOrderToAggregates(o.customer, o.amount, o.orderDate, now)
+                             : tx.getCustomerRef(o.customer);
   if (!customer.ok()) {
     return customer.error().kind == ErrorKind::not_found ? customerNotFound()
                                                          : std::move(customer).error();
   }
   if (Status s = tx.insertOrder(o); !s.ok()) return s;
-  if (o.counts()) {
-    if (Status s = tx.addOrderToAggregates(o.customer, o.amount, o.orderDate, now); !s.ok()) {
-      return s;
-    }
-  }
   out.order = o;
-  out.customer = refOf(*customer);
+  out.customer = std::move(*customer);
   return {};
 }
 

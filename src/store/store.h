@@ -14,10 +14,13 @@
 #include <string>
 #include <vector>
 
+#include <chrono>
+
 #include "core/customer.h"
 #include "core/error.h"
 #include "core/order.h"
 #include "core/page.h"
+#include "core/segment/segment.h"
 
 namespace minicrm {
 
@@ -57,6 +60,15 @@ struct TopCustomer {
   std::int64_t count = 0;
 };
 
+// How a segment is evaluated: `automatic` uses the in-memory customer columns when they
+// are loaded and current, else SQL. The others force one path (tests compare them).
+enum class SegmentEngine { automatic, sql, columns };
+
+struct SegmentPreview {
+  std::int64_t total = 0;
+  std::vector<Customer> customers;  // lastActive descending, then id descending
+};
+
 // Operations available inside a write transaction. Everything here sees the
 // transaction's own earlier changes. Failures come back as values, never as exceptions,
 // so a job can decorate them (e.g. prefix a bulk item's index) before returning.
@@ -78,9 +90,12 @@ class WriteTx {
   virtual Status updateOrder(const Order& o) = 0;
   virtual Status deleteOrder(const Id& id) = 0;
 
-  // Adds one completed order to a customer's order aggregates (sum, count, newest date).
-  virtual Status addOrderToAggregates(const Id& customer, Money amount, Millis orderDate,
-                                      Millis now) = 0;
+  // The customer's name, email and phone; not found when absent.
+  virtual Result<CustomerRef> getCustomerRef(const Id& id) = 0;
+  // Adds one completed order to a customer's order aggregates (sum, count, newest date)
+  // and returns the customer's reference; not found when absent.
+  virtual Result<CustomerRef> addOrderToAggregates(const Id& customer, Money amount,
+                                                   Millis orderDate, Millis now) = 0;
   // Recomputes a customer's order aggregates from its completed orders.
   virtual Status recomputeAggregates(const Id& customer, Millis now) = 0;
 };
@@ -113,6 +128,15 @@ class Store {
   virtual Result<std::vector<RevenueBucket>> revenue(Granularity g, const DateRange& r) = 0;
   // Completed orders only, highest revenue first.
   virtual Result<std::vector<TopCustomer>> topCustomers(int limit, const DateRange& r) = 0;
+
+  // Counts the customers matching `rules` at `now` and returns up to `limit` of them, most
+  // recently active first. Unprocessable when evaluation takes longer than `budget`.
+  virtual Result<SegmentPreview> previewSegment(
+      const segment::Node& rules, Millis now, int limit, std::chrono::milliseconds budget,
+      SegmentEngine engine = SegmentEngine::automatic) = 0;
+  // Every matching customer's id (no time budget).
+  virtual Result<std::vector<Id>> segmentMembers(
+      const segment::Node& rules, Millis now, SegmentEngine engine = SegmentEngine::automatic) = 0;
 
   // Sort fields each list accepts (wire names).
   static const std::vector<std::string>& customerSortFields();

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "cli/settings.h"
+#include "store/sqlite/db.h"
 #include "store/store.h"
 #include "support/process.h"
 #include "support/test_server.h"
@@ -342,7 +343,8 @@ TEST(Binary, MigrateAppliesOnceAndReportsIt) {
   const std::string url = "sqlite:" + dir.newFile("m.db");
   ProcessResult first = runProcess({MINICRM_BINARY, "migrate", "--database-url", url});
   EXPECT_EQ(first.exitCode, 0) << first.output;
-  EXPECT_NE(first.output.find("1 migration(s) applied"), std::string::npos) << first.output;
+  const std::string all = std::to_string(sqlite::migrations().size()) + " migration(s) applied";
+  EXPECT_NE(first.output.find(all), std::string::npos) << first.output;
   ProcessResult second = runProcess({MINICRM_BINARY, "migrate", "--database-url", url});
   EXPECT_NE(second.output.find("0 migration(s) applied"), std::string::npos) << second.output;
 }

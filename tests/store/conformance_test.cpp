@@ -40,8 +40,9 @@ Order StoreConformance::addOrder(const Id& customer, Money amount, Millis orderD
   o.createdAt = o.updatedAt = clock_.now();
   Status s = store_->writeSync([&](WriteTx& tx) -> Status {
     if (Status i = tx.insertOrder(o); !i.ok()) return i;
-    return o.counts() ? tx.addOrderToAggregates(customer, amount, orderDate, clock_.now())
-                      : Status();
+    if (!o.counts()) return Status();
+    auto ref = tx.addOrderToAggregates(customer, amount, orderDate, clock_.now());
+    return ref.ok() ? Status() : Status(std::move(ref).error());
   });
   EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().message);
   return o;
@@ -408,7 +409,8 @@ TEST_P(StoreConformance, ConcurrentWritersAllCommit) {
         o.orderDate = kStart + i;
         Status s = store_->writeSync([&](WriteTx& tx) -> Status {
           if (Status w = tx.insertOrder(o); !w.ok()) return w;
-          return tx.addOrderToAggregates(c.id, o.amount, o.orderDate, kStart);
+          auto ref = tx.addOrderToAggregates(c.id, o.amount, o.orderDate, kStart);
+          return ref.ok() ? Status() : Status(std::move(ref).error());
         });
         if (!s.ok()) ++failures;
       }

@@ -131,7 +131,8 @@ TEST(SqliteStore, DurableModeAnswersAfterAWalFlushThatCoversWholeBatches) {
       store.write([c](WriteTx& tx) { return tx.insertCustomer(c); },
                   [p](Status s) { p->set_value(std::move(s)); });
     }
-    for (auto& r : results) EXPECT_TRUE(r.get().ok());
+    for (auto& r : results)
+      EXPECT_TRUE(r.get().ok());
     if (std::string(mode) == "FULL") {
       // Every answer waited for a flush, and flushes are shared between batches.
       EXPECT_GE(store.walSyncs(), 1u);

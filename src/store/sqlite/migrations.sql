@@ -43,3 +43,16 @@ CREATE TABLE orders (
 CREATE INDEX orders_customer ON orders (customer_id, status, order_date);
 CREATE INDEX orders_date ON orders (order_date);
 CREATE UNIQUE INDEX orders_external_id ON orders (external_id) WHERE external_id IS NOT NULL;
+
+-- migration: 2 segments: change log for other processes, city index
+-- Processes other than the server (the CLI importer) record the customers they write here,
+-- so a running server's in-memory customer index notices them. The server prunes it, so
+-- sequence numbers must never be reused: AUTOINCREMENT.
+CREATE TABLE customer_changes (
+  seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+  customer_id BLOB NOT NULL
+);
+CREATE INDEX customers_city ON customers (city);
+-- Every order moves its customer's lastActive, so this index cost two page writes per
+-- order; previews now order by lastActive in memory (the SQL fallback sorts its matches).
+DROP INDEX customers_last_active;

@@ -7,6 +7,9 @@ SELECT id, name, email, phone, city, base_spend, base_visits, base_last_active,
        order_spend, order_visits, last_order_at, created_at, updated_at
 FROM customers WHERE id = ?1
 
+-- name: customer-ref
+SELECT id, name, email, phone FROM customers WHERE id = ?1
+
 -- name: customer-insert
 INSERT INTO customers (id, name, email, phone, city, base_spend, base_visits, base_last_active,
                        order_spend, order_visits, last_order_at, created_at, updated_at)
@@ -27,6 +30,7 @@ UPDATE customers
 SET order_spend = order_spend + ?2, order_visits = order_visits + 1,
     last_order_at = max(coalesce(last_order_at, ?3), ?3), updated_at = ?4
 WHERE id = ?1
+RETURNING id, name, email, phone, city, total_spend, visits, last_active, created_at
 
 -- name: customer-recompute-aggregates
 UPDATE customers
@@ -35,6 +39,7 @@ SET (order_spend, order_visits, last_order_at) =
        FROM orders WHERE customer_id = ?1 AND status = 'completed'),
     updated_at = ?2
 WHERE id = ?1
+RETURNING id, name, email, phone, city, total_spend, visits, last_active, created_at
 
 -- name: customer-search-email-prefix
 SELECT id, name, email, phone FROM customers
@@ -96,6 +101,29 @@ FROM (SELECT customer_id, sum(amount) AS revenue, count(*) AS n
       LIMIT ?3) t
 JOIN customers c ON c.id = t.customer_id
 ORDER BY t.revenue DESC, t.customer_id
+
+-- name: customer-count
+SELECT count(*) FROM customers
+
+-- name: customer-facts-all
+SELECT id, name, email, phone, city, total_spend, visits, last_active, created_at
+FROM customers
+
+-- name: customer-facts-one
+SELECT id, name, email, phone, city, total_spend, visits, last_active, created_at
+FROM customers WHERE id = ?1
+
+-- name: customer-changes-max
+SELECT coalesce(max(seq), 0) FROM customer_changes
+
+-- name: customer-changes-since
+SELECT seq, customer_id FROM customer_changes WHERE seq > ?1 ORDER BY seq LIMIT ?2
+
+-- name: customer-changes-insert
+INSERT INTO customer_changes (customer_id) VALUES (?1)
+
+-- name: customer-changes-prune
+DELETE FROM customer_changes WHERE seq <= ?1
 
 -- name: ping
 SELECT 1

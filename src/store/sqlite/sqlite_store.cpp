@@ -3,11 +3,14 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <map>
+#include <thread>
 
 #include "core/json_writer.h"
 #include "core/text.h"
 #include "core/time.h"
+#include "store/sqlite/segment_sql.h"
 
 namespace minicrm::sqlite {
 namespace {
@@ -29,6 +32,11 @@ Error toError(std::exception_ptr e) {
                                {{"externalId", "already exists"}});
       }
       return Error::conflict("The record conflicts with an existing one");
+    }
+    if (err.isInterrupt()) {
+      return Error{ErrorKind::unprocessable,
+                   "The segment is too expensive to evaluate in time; simplify it",
+                   {}};
     }
     if (err.isBusy()) {
       spdlog::warn(R"("msg":"database busy","error":{})", jsonQuote(err.what()));
@@ -196,6 +204,30 @@ class SqliteStore::Tx final : public WriteTx {
  public:
   explicit Tx(Connection& c) : c_(c) {}
 
+  // Customers written by the jobs of the current batch, in order, for the customer index.
+  // A job's changes are dropped when it rolls back (jobStarted/jobRolledBack).
+  std::vector<CustomerIndex::Change> takeChanges() {
+    std::vector<CustomerIndex::Change> out;
+    out.swap(changes_);
+    jobMark_ = 0;
+    return out;
+  }
+  void jobStarted() { jobMark_ = changes_.size(); }
+  void jobRolledBack() { changes_.resize(jobMark_); }
+  // Records the changed customers in customer_changes (for a server on the same file).
+  void logChanges() {
+    std::vector<Id> ids;
+    for (const auto& c : changes_)
+      ids.push_back(c.first);
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    for (const Id& id : ids) {
+      auto q = c_.named("customer-changes-insert");
+      q->bind(1, id);
+      q->run();
+    }
+  }
+
   Result<Customer> getCustomer(const Id& id) override {
     return guarded([&]() -> Result<Customer> {
       auto q = c_.named("customer-get");
@@ -210,6 +242,7 @@ class SqliteStore::Tx final : public WriteTx {
       auto q = c_.named("customer-insert");
       bindCustomer(*q, c);
       q->run();
+      changes_.emplace_back(c.id, segment::CustomerFacts::of(c));
       return {};
     });
   }
@@ -220,11 +253,13 @@ class SqliteStore::Tx final : public WriteTx {
       bindCustomer(*q, c);
       q->run();
       if (sqlite3_changes(c_.raw()) == 0) return Error::notFound("customer not found");
+      changes_.emplace_back(c.id, segment::CustomerFacts::of(c));
       return {};
     });
   }
 
   Status deleteCustomer(const Id& id) override {
+    changes_.emplace_back(id, std::nullopt);
     return guarded([&]() -> Status {
       {
         auto q = c_.named("customer-delete");
@@ -277,17 +312,26 @@ class SqliteStore::Tx final : public WriteTx {
     });
   }
 
-  Status addOrderToAggregates(const Id& customer, Money amount, Millis orderDate,
-                              Millis now) override {
-    return guarded([&]() -> Status {
+  Result<CustomerRef> getCustomerRef(const Id& id) override {
+    return guarded([&]() -> Result<CustomerRef> {
+      auto q = c_.named("customer-ref");
+      q->bind(1, id);
+      if (!q->step()) return Error::notFound("customer not found");
+      return readRef(*q);
+    });
+  }
+
+  Result<CustomerRef> addOrderToAggregates(const Id& customer, Money amount, Millis orderDate,
+                                           Millis now) override {
+    return guarded([&]() -> Result<CustomerRef> {
       auto q = c_.named("customer-add-order");
       q->bind(1, customer);
       q->bind(2, amount);
       q->bind(3, orderDate);
       q->bind(4, now);
-      q->run();
-      if (sqlite3_changes(c_.raw()) == 0) return Error::notFound("customer not found");
-      return {};
+      if (Status s = updatedFacts(*q); !s.ok()) return std::move(s).error();
+      const auto& facts = *changes_.back().second;
+      return CustomerRef{facts.id, facts.name, facts.email, facts.phone};
     });
   }
 
@@ -296,14 +340,24 @@ class SqliteStore::Tx final : public WriteTx {
       auto q = c_.named("customer-recompute-aggregates");
       q->bind(1, customer);
       q->bind(2, now);
-      q->run();
-      if (sqlite3_changes(c_.raw()) == 0) return Error::notFound("customer not found");
-      return {};
+      return updatedFacts(*q);
     });
   }
 
  private:
+  // Runs an UPDATE ... RETURNING <facts> and records the customer's new facts.
+  Status updatedFacts(Statement& q) {
+    if (!q.step()) return Error::notFound("customer not found");
+    segment::CustomerFacts facts = readCustomerFacts(q);
+    q.run();
+    const Id id = facts.id;
+    changes_.emplace_back(id, std::move(facts));
+    return {};
+  }
+
   Connection& c_;
+  std::vector<CustomerIndex::Change> changes_;
+  std::size_t jobMark_ = 0;
 };
 
 // ---------------------------------------------------------------------------------------
@@ -370,11 +424,35 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& opti
     w.synchronous = options.synchronous;
     s->writerConn_ = std::make_unique<Connection>(w);
     s->writerConn_->exec("PRAGMA journal_mode=WAL");
+    registerRegexp(s->writerConn_->raw());
     s->tx_ = std::make_unique<Tx>(*s->writerConn_);
+    SqliteStore* self = s.get();
     WriterOptions wo = options.writer;
     wo.syncBeforeAnswer = options.synchronous != "NORMAL";
+    if (options.logCustomerChanges) {
+      wo.beforeCommit = [self] { self->tx_->logChanges(); };
+    }
+    wo.beforeJob = [self] { self->tx_->jobStarted(); };
+    wo.afterFailedJob = [self] { self->tx_->jobRolledBack(); };
+    wo.afterBatch = [self](bool committed) {
+      auto changes = self->tx_->takeChanges();
+      if (!committed || changes.empty() || !self->index_) return;
+      self->index_->changed(std::move(changes), ++self->customerCommits_);
+    };
     s->writer_ = std::make_unique<Writer>(*s->writerConn_, *s->tx_, std::move(wo),
                                           [](std::exception_ptr e) { return Status(toError(e)); });
+    if (options.customerIndex) {
+      s->index_ = std::make_unique<CustomerIndex>(options.path, [self](std::int64_t seq) {
+        self->write(
+            [seq, self](WriteTx&) -> Status {
+              auto q = self->writerConn_->named("customer-changes-prune");
+              q->bind(1, seq);
+              q->run();
+              return {};
+            },
+            nullptr);
+      });
+    }
     return s;
   });
 }
@@ -384,6 +462,7 @@ SqliteStore::~SqliteStore() {
 }
 
 void SqliteStore::close() {
+  index_.reset();  // its thread may still ask the writer to prune
   if (!writer_) return;
   writer_->stop();
   writer_.reset();
@@ -422,6 +501,7 @@ auto SqliteStore::withReader(Fn&& fn) -> decltype(fn(std::declval<Connection&>()
       o.mmapBytes = options_.mmapBytes;
       conn = std::make_unique<Connection>(o);
       conn->exec("PRAGMA query_only=1");
+      registerRegexp(conn->raw());
     }
     struct Return {
       SqliteStore* self;
@@ -603,6 +683,120 @@ Result<std::vector<TopCustomer>> SqliteStore::topCustomers(int limit, const Date
     while (q->step()) {
       out.push_back({{q->id(0), q->text(1), q->text(2), q->optText(3)}, q->i64(4), q->i64(5)});
     }
+    return out;
+  });
+}
+
+namespace {
+
+// Interrupts statements on `db` once `deadline` passes (SQLITE_INTERRUPT), for as long as
+// the guard lives.
+class DeadlineGuard {
+ public:
+  DeadlineGuard(sqlite3* db, std::chrono::steady_clock::time_point deadline)
+      : db_(db), deadline_(deadline) {
+    sqlite3_progress_handler(db_, 2000, &DeadlineGuard::check, this);
+  }
+  ~DeadlineGuard() { sqlite3_progress_handler(db_, 0, nullptr, nullptr); }
+  DeadlineGuard(const DeadlineGuard&) = delete;
+  DeadlineGuard& operator=(const DeadlineGuard&) = delete;
+
+ private:
+  static int check(void* self) {
+    return std::chrono::steady_clock::now() > static_cast<DeadlineGuard*>(self)->deadline_ ? 1 : 0;
+  }
+  sqlite3* db_;
+  std::chrono::steady_clock::time_point deadline_;
+};
+
+// How long a preview waits for the index to apply commits made just before it.
+constexpr auto kIndexCatchUp = std::chrono::milliseconds(250);
+
+}  // namespace
+
+bool SqliteStore::waitForCustomerIndex(std::chrono::milliseconds timeout) {
+  if (!index_) return false;
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  while (!index_->loaded()) {
+    if (std::chrono::steady_clock::now() > until) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      until - std::chrono::steady_clock::now());
+  return index_->waitFor(customerCommits_.load(), std::max(left, std::chrono::milliseconds(1)));
+}
+
+std::size_t SqliteStore::customerIndexBytes() const {
+  return index_ ? index_->memoryBytes() : 0;
+}
+
+Result<SegmentPreview> SqliteStore::previewSegment(const segment::Node& rules, Millis now,
+                                                   int limit, std::chrono::milliseconds budget,
+                                                   SegmentEngine engine) {
+  const auto deadline = std::chrono::steady_clock::now() + budget;
+  const bool useColumns = engine == SegmentEngine::columns
+                              ? waitForCustomerIndex(budget)
+                              : engine == SegmentEngine::automatic && index_ &&
+                                    index_->waitFor(customerCommits_.load(), kIndexCatchUp);
+  if (engine == SegmentEngine::columns && !useColumns) {
+    return Error::unavailable("The in-memory customer index is not loaded");
+  }
+  if (useColumns) {
+    auto audience = index_->read([&](const segment::CustomerColumns& c) {
+      return c.evaluate(rules, now, static_cast<std::size_t>(limit), deadline);
+    });
+    if (!audience.ok()) return std::move(audience).error();
+    return withReader([&](Connection& c) -> Result<SegmentPreview> {
+      SegmentPreview p;
+      p.total = audience->total;
+      for (const Id& id : audience->top) {
+        auto q = c.named("customer-get");
+        q->bind(1, id);
+        if (q->step()) p.customers.push_back(readCustomer(*q));  // gone meanwhile: skipped
+      }
+      return p;
+    });
+  }
+  return withReader([&](Connection& c) -> Result<SegmentPreview> {
+    const SqlSegment sql = compileSegment(rules, now);
+    DeadlineGuard guard(c.raw(), deadline);
+    ReadTxn txn(c);
+    SegmentPreview p;
+    {
+      Statement count(c.raw(), "SELECT count(*) FROM customers WHERE " + sql.where, false);
+      sql.bindTo(count);
+      count.step();
+      p.total = count.i64(0);
+    }
+    const int limitParam = static_cast<int>(sql.binds.size()) + 1;
+    Statement rows(c.raw(),
+                   fmt::format("SELECT {} FROM customers WHERE {} ORDER BY last_active DESC, id "
+                               "DESC LIMIT ?{}",
+                               kCustomerColumns, sql.where, limitParam),
+                   false);
+    sql.bindTo(rows);
+    rows.bind(limitParam, limit);
+    while (rows.step())
+      p.customers.push_back(readCustomer(rows));
+    return p;
+  });
+}
+
+Result<std::vector<Id>> SqliteStore::segmentMembers(const segment::Node& rules, Millis now,
+                                                    SegmentEngine engine) {
+  if (engine == SegmentEngine::columns) {
+    if (!waitForCustomerIndex(std::chrono::seconds(30))) {
+      return Error::unavailable("The in-memory customer index is not loaded");
+    }
+    return index_->read([&](const segment::CustomerColumns& c) { return c.members(rules, now); });
+  }
+  return withReader([&](Connection& c) -> Result<std::vector<Id>> {
+    const SqlSegment sql = compileSegment(rules, now);
+    Statement q(c.raw(), "SELECT id FROM customers WHERE " + sql.where, false);
+    sql.bindTo(q);
+    std::vector<Id> out;
+    while (q.step())
+      out.push_back(q.id(0));
     return out;
   });
 }

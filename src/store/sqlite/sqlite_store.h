@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "store/sqlite/customer_index.h"
 #include "store/sqlite/db.h"
 #include "store/sqlite/writer.h"
 #include "store/store.h"
@@ -16,15 +17,18 @@ namespace minicrm::sqlite {
 
 struct SqliteOptions {
   std::string path;                  // database file
-  // FULL (or EXTRA): a write is answered once it is on disk, durable against power loss.
-  // NORMAL: answered at commit; survives a process crash, not a power loss.
-  std::string synchronous = "FULL";
+  std::string synchronous = "FULL";  // FULL: durable against power loss
   std::int64_t writerCacheKiB = 32 * 1024;
   std::int64_t readerCacheKiB = 8 * 1024;
   // Memory-mapped reads (every connection shares the OS page cache instead of copying
   // pages into its own). SQLite caps it at 2 GiB on this platform.
   std::int64_t mmapBytes = 2LL << 30;
   WriterOptions writer;
+  // Keep customers in memory for segment previews (the server). Off for one-shot tools.
+  bool customerIndex = true;
+  // Record touched customers in customer_changes, for a server running on the same file
+  // (set by processes other than the server, such as the CLI importer).
+  bool logCustomerChanges = false;
 };
 
 // Applies pending migrations to the database at `path`; returns how many ran. Refuses a
@@ -48,6 +52,15 @@ class SqliteStore final : public Store {
   Result<Page<OrderView>> listOrders(const OrderQuery& q) override;
   Result<std::vector<RevenueBucket>> revenue(Granularity g, const DateRange& r) override;
   Result<std::vector<TopCustomer>> topCustomers(int limit, const DateRange& r) override;
+  Result<SegmentPreview> previewSegment(const segment::Node& rules, Millis now, int limit,
+                                        std::chrono::milliseconds budget,
+                                        SegmentEngine engine) override;
+  Result<std::vector<Id>> segmentMembers(const segment::Node& rules, Millis now,
+                                         SegmentEngine engine) override;
+
+  // Waits until the in-memory customer index is loaded and current (tests, benchmarks).
+  bool waitForCustomerIndex(std::chrono::milliseconds timeout);
+  std::size_t customerIndexBytes() const;
 
   // Stops the writer after the queued jobs and checkpoints the WAL into the database.
   void close();
@@ -72,6 +85,8 @@ class SqliteStore final : public Store {
   std::unique_ptr<Connection> writerConn_;
   std::unique_ptr<Tx> tx_;
   std::unique_ptr<Writer> writer_;
+  std::unique_ptr<CustomerIndex> index_;
+  std::atomic<std::uint64_t> customerCommits_{0};  // commits that touched customers
 
   std::mutex readersMu_;
   std::vector<std::unique_ptr<Connection>> idleReaders_;

@@ -27,7 +27,9 @@ Writer::Writer(Connection& conn, WriteTx& tx, WriterOptions options,
   checkpointThread_ = std::thread([this] { checkpointLoop(); });
 }
 
-Writer::~Writer() { stop(); }
+Writer::~Writer() {
+  stop();
+}
 
 int Writer::walHook(void* self, sqlite3*, const char*, int pages) {
   auto* w = static_cast<Writer*>(self);
@@ -160,7 +162,8 @@ void Writer::runBatch(std::deque<Item>& batch) {
   batches_.fetch_add(1, std::memory_order_relaxed);
   jobs_.fetch_add(batch.size(), std::memory_order_relaxed);
   if (options_.afterBatch) options_.afterBatch(committed);
-  for (auto& item : batch) answers.done.push_back(std::move(item.done));
+  for (auto& item : batch)
+    answers.done.push_back(std::move(item.done));
   if (!committed || !options_.syncBeforeAnswer) {
     answer(answers);
     return;
@@ -196,7 +199,8 @@ void Writer::syncLoop() {
                          Status(Error::unavailable("the write could not be made durable")));
       }
     }
-    for (auto& a : ready) answer(a);
+    for (auto& a : ready)
+      answer(a);
     ready.clear();
   }
 }
@@ -232,8 +236,8 @@ void Writer::finishCheckpoint() {
   // (cached) file blocks instead of growing it.
   if (walPages_.load(std::memory_order_relaxed) < options_.checkpointPages * 2) return;
   int logFrames = 0, done = 0;
-  const int rc = sqlite3_wal_checkpoint_v2(conn_.raw(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
-                                           &logFrames, &done);
+  const int rc =
+      sqlite3_wal_checkpoint_v2(conn_.raw(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &logFrames, &done);
   if (rc == SQLITE_OK && logFrames == done) {
     walPages_.store(0, std::memory_order_relaxed);
     restarts_.fetch_add(1, std::memory_order_relaxed);
