@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/principal.h"
+
 namespace minicrm::http {
 
 enum class Method { GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS, OTHER };
@@ -32,6 +34,7 @@ struct Request {
 
   // Filled by the pipeline.
   std::string requestId;
+  Principal principal = Principal::local();  // the caller; open local mode: admin "local"
   const Route* route = nullptr;
   std::vector<std::pair<std::string, std::string>> params;  // path parameters
 
