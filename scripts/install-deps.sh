@@ -7,7 +7,7 @@ packages=(
   g++ cmake ninja-build ccache pkg-config
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libsqlite3-dev libspdlog-dev libfmt-dev libcli11-dev libyaml-cpp-dev
-  libcurl4-openssl-dev libgtest-dev libgmock-dev libre2-dev
+  libcurl4-openssl-dev libgtest-dev libgmock-dev libre2-dev libssl-dev
   sqlite3 curl
 )
 packages+=("$@")
