@@ -15,6 +15,8 @@
 
 namespace minicrm::sqlite {
 
+class SqliteTx;
+
 struct SqliteOptions {
   std::string path;                  // database file
   std::string synchronous = "FULL";  // FULL: durable against power loss
@@ -72,9 +74,6 @@ class SqliteStore final : public Store {
   std::uint64_t checkpoints() const { return writer_ ? writer_->checkpoints() : 0; }
 
  private:
-  class Tx;
-  class ReaderLease;
-
   SqliteStore(const SqliteOptions& options, const Clock& clock);
   // Borrows a reader connection for the duration of `fn(Connection&)`.
   template <class Fn>
@@ -83,7 +82,7 @@ class SqliteStore final : public Store {
   SqliteOptions options_;
   const Clock& clock_;
   std::unique_ptr<Connection> writerConn_;
-  std::unique_ptr<Tx> tx_;
+  std::unique_ptr<SqliteTx> tx_;
   std::unique_ptr<Writer> writer_;
   std::unique_ptr<CustomerIndex> index_;
   std::atomic<std::uint64_t> customerCommits_{0};  // commits that touched customers

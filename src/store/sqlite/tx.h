@@ -1,0 +1,176 @@
+// The write transaction of the SQLite store: what write jobs do, on the writer's
+// connection. It also records which customers each job changed, for the in-memory
+// customer index (and, in another process, for the customer_changes log).
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "store/sqlite/customer_index.h"
+#include "store/sqlite/db.h"
+#include "store/sqlite/rows.h"
+#include "store/store.h"
+
+namespace minicrm::sqlite {
+
+class SqliteTx final : public WriteTx {
+ public:
+  explicit SqliteTx(Connection& c) : c_(c) {}
+
+  // Customers written by the jobs of the current batch, in order, for the customer index.
+  // A job's changes are dropped when it rolls back (jobStarted/jobRolledBack).
+  std::vector<CustomerIndex::Change> takeChanges() {
+    std::vector<CustomerIndex::Change> out;
+    out.swap(changes_);
+    jobMark_ = 0;
+    return out;
+  }
+  void jobStarted() { jobMark_ = changes_.size(); }
+  void jobRolledBack() { changes_.resize(jobMark_); }
+  // Records the changed customers in customer_changes (for a server on the same file).
+  void logChanges() {
+    std::vector<Id> ids;
+    for (const auto& c : changes_)
+      ids.push_back(c.first);
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    for (const Id& id : ids) {
+      auto q = c_.named("customer-changes-insert");
+      q->bind(1, id);
+      q->run();
+    }
+  }
+
+  Result<Customer> getCustomer(const Id& id) override {
+    return guarded([&]() -> Result<Customer> {
+      auto q = c_.named("customer-get");
+      q->bind(1, id);
+      if (!q->step()) return Error::notFound("customer not found");
+      return readCustomer(*q);
+    });
+  }
+
+  Status insertCustomer(const Customer& c) override {
+    return guarded([&]() -> Status {
+      auto q = c_.named("customer-insert");
+      bindCustomer(*q, c);
+      q->run();
+      changes_.emplace_back(c.id, segment::CustomerFacts::of(c));
+      return {};
+    });
+  }
+
+  Status updateCustomer(const Customer& c) override {
+    return guarded([&]() -> Status {
+      auto q = c_.named("customer-update");
+      bindCustomer(*q, c);
+      q->run();
+      if (sqlite3_changes(c_.raw()) == 0) return Error::notFound("customer not found");
+      changes_.emplace_back(c.id, segment::CustomerFacts::of(c));
+      return {};
+    });
+  }
+
+  Status deleteCustomer(const Id& id) override {
+    changes_.emplace_back(id, std::nullopt);
+    return guarded([&]() -> Status {
+      {
+        auto q = c_.named("customer-delete");
+        q->bind(1, id);
+        q->run();
+        if (sqlite3_changes(c_.raw()) == 0) return Error::notFound("customer not found");
+      }
+      auto q = c_.named("orders-delete-by-customer");
+      q->bind(1, id);
+      q->run();
+      return {};
+    });
+  }
+
+  Result<Order> getOrder(const Id& id) override {
+    return guarded([&]() -> Result<Order> {
+      auto q = c_.named("order-get");
+      q->bind(1, id);
+      if (!q->step()) return Error::notFound("order not found");
+      return readOrder(*q);
+    });
+  }
+
+  Status insertOrder(const Order& o) override {
+    return guarded([&]() -> Status {
+      auto q = c_.named("order-insert");
+      bindOrder(*q, o);
+      q->run();
+      return {};
+    });
+  }
+
+  Status updateOrder(const Order& o) override {
+    return guarded([&]() -> Status {
+      auto q = c_.named("order-update");
+      bindOrder(*q, o);
+      q->run();
+      if (sqlite3_changes(c_.raw()) == 0) return Error::notFound("order not found");
+      return {};
+    });
+  }
+
+  Status deleteOrder(const Id& id) override {
+    return guarded([&]() -> Status {
+      auto q = c_.named("order-delete");
+      q->bind(1, id);
+      q->run();
+      if (sqlite3_changes(c_.raw()) == 0) return Error::notFound("order not found");
+      return {};
+    });
+  }
+
+  Result<CustomerRef> getCustomerRef(const Id& id) override {
+    return guarded([&]() -> Result<CustomerRef> {
+      auto q = c_.named("customer-ref");
+      q->bind(1, id);
+      if (!q->step()) return Error::notFound("customer not found");
+      return readRef(*q);
+    });
+  }
+
+  Result<CustomerRef> addOrderToAggregates(const Id& customer, Money amount, Millis orderDate,
+                                           Millis now) override {
+    return guarded([&]() -> Result<CustomerRef> {
+      auto q = c_.named("customer-add-order");
+      q->bind(1, customer);
+      q->bind(2, amount);
+      q->bind(3, orderDate);
+      q->bind(4, now);
+      if (Status s = updatedFacts(*q); !s.ok()) return std::move(s).error();
+      const auto& facts = *changes_.back().second;
+      return CustomerRef{facts.id, facts.name, facts.email, facts.phone};
+    });
+  }
+
+  Status recomputeAggregates(const Id& customer, Millis now) override {
+    return guarded([&]() -> Status {
+      auto q = c_.named("customer-recompute-aggregates");
+      q->bind(1, customer);
+      q->bind(2, now);
+      return updatedFacts(*q);
+    });
+  }
+
+ private:
+  // Runs an UPDATE ... RETURNING <facts> and records the customer's new facts.
+  Status updatedFacts(Statement& q) {
+    if (!q.step()) return Error::notFound("customer not found");
+    segment::CustomerFacts facts = readCustomerFacts(q);
+    q.run();
+    const Id id = facts.id;
+    changes_.emplace_back(id, std::move(facts));
+    return {};
+  }
+
+  Connection& c_;
+  std::vector<CustomerIndex::Change> changes_;
+  std::size_t jobMark_ = 0;
+};
+
+}  // namespace minicrm::sqlite
