@@ -2,16 +2,25 @@
 
 #include <spdlog/spdlog.h>
 
+#include <curl/curl.h>
 #include "core/id.h"
 #include "core/json_writer.h"
 #include "http/pipeline.h"
 #include "http/routes.h"
 #include "http/server.h"
+
+#include <mutex>
+
+#include "service/campaigns.h"
+#include "service/communications.h"
 #include "service/customers.h"
+#include "service/dispatcher.h"
 #include "service/orders.h"
+#include "service/scheduler.h"
 #include "service/segments.h"
 #include "store/open.h"
 #include "store/sqlite/sqlite_store.h"
+#include "vendor/simulator.h"
 
 namespace minicrm::cli {
 
@@ -23,6 +32,11 @@ struct App::Parts {
   std::unique_ptr<CustomerService> customers;
   std::unique_ptr<OrderService> orders;
   std::unique_ptr<SegmentService> segments;
+  std::unique_ptr<CampaignService> campaigns;
+  std::unique_ptr<CommunicationService> communications;
+  std::unique_ptr<vendor::VendorSimulator> simulator;  // when mounted
+  std::unique_ptr<Dispatcher> dispatcher;
+  std::unique_ptr<Scheduler> scheduler;
   http::Router router;
   std::unique_ptr<http::Pipeline> pipeline;
   std::unique_ptr<http::Server> server;
@@ -36,10 +50,16 @@ App::~App() {
     parts_->server->stop();
     parts_->server->join();
   }
-  // Members go in reverse: server, pipeline (its workers finish), services, then the
-  // store, whose writer commits what is queued before it closes.
+  // In reverse of what depends on what: no new requests, no more sends (what is in
+  // flight is recorded), no more launches, the simulator, the pipeline's workers; then
+  // services, and last the store, whose writer commits what is queued before it closes.
   if (parts_) {
+    if (parts_->dispatcher) parts_->dispatcher->stop();
+    if (parts_->scheduler) parts_->scheduler->stop();
     parts_->server.reset();
+    parts_->dispatcher.reset();
+    parts_->scheduler.reset();
+    parts_->simulator.reset();
     parts_->pipeline.reset();
   }
 }
@@ -56,10 +76,32 @@ Status App::start() {
   p->customers = std::make_unique<CustomerService>(*p->store, clock_, *p->ids);
   p->orders = std::make_unique<OrderService>(*p->store, clock_, *p->ids);
   p->segments = std::make_unique<SegmentService>(*p->store, clock_);
+  p->campaigns = std::make_unique<CampaignService>(*p->store, clock_, *p->ids);
+  p->communications = std::make_unique<CommunicationService>(*p->store, clock_, *p->ids);
+  static std::once_flag curlInit;
+  std::call_once(curlInit, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  const bool mountSimulator =
+      settings_.vendorSim == "on" || (settings_.vendorSim == "auto" && settings_.vendorUrl.empty());
+  if (mountSimulator) {
+    vendor::SimulatorOptions so;
+    so.successRate = settings_.simSuccessRate;
+    so.latencyMinMs = settings_.simLatencyMinMs;
+    so.latencyMaxMs = settings_.simLatencyMaxMs;
+    so.seed = settings_.simSeed;
+    so.secret = settings_.receiptWebhookSecret;
+    p->simulator = std::make_unique<vendor::VendorSimulator>(so, clock_);
+  } else if (settings_.vendorUrl.empty()) {
+    return Error::invalidField("VENDOR_URL",
+                               "is required when the vendor simulator is off (VENDOR_SIM=off)");
+  }
 
   http::addCustomerRoutes(p->router, *p->customers);
   http::addOrderRoutes(p->router, *p->orders);
   http::addSegmentRoutes(p->router, *p->segments);
+  http::addCampaignRoutes(p->router, *p->campaigns);
+  http::addDeliveryRoutes(p->router, *p->communications, *p->campaigns,
+                          settings_.receiptWebhookSecret);
+  if (p->simulator) http::addVendorRoutes(p->router, *p->simulator);
   Parts* raw = p.get();
   http::addOpsRoutes(p->router,
                      {*p->store, [raw]() -> http::Metrics& { return raw->pipeline->metrics(); },
@@ -93,6 +135,29 @@ Status App::start() {
   so.handleSignals = handleSignals_;
   p->server = std::make_unique<http::Server>(so, *p->pipeline);
   if (Status s = p->server->listen(); !s.ok()) return s;
+  // Loopback to this server: the mounted simulator's callback and default vendor.
+  const std::string self = "http://127.0.0.1:" + std::to_string(p->server->port());
+  if (p->simulator) p->simulator->setCallbackUrl(self + "/api/v1/delivery/receipt");
+  // Launches a crash interrupted are redone before anything is sent.
+  if (Status s = p->campaigns->resumeInterruptedLaunches(); !s.ok()) return s;
+  if (settings_.dispatch) {
+    DispatchOptions d;
+    d.vendorUrl = settings_.vendorUrl.empty() ? self + "/api/v1/vendor/send" : settings_.vendorUrl;
+    d.concurrency = settings_.vendorConcurrency;
+    d.batchSize = settings_.vendorBatch;
+    d.ratePerSecond = settings_.vendorRate;
+    d.maxAttempts = settings_.vendorMaxAttempts;
+    d.sendTimeout = std::chrono::milliseconds(settings_.vendorTimeoutMs);
+    d.receiptTimeout = std::chrono::milliseconds(settings_.receiptTimeoutMs);
+    d.retryBase = std::chrono::milliseconds(settings_.retryBaseMs);
+    d.retryMax = std::chrono::milliseconds(settings_.retryMaxMs);
+    d.pauseAfterErrors = static_cast<int>(settings_.pauseAfterErrors);
+    d.signingSecret = settings_.receiptWebhookSecret;
+    p->dispatcher = std::make_unique<Dispatcher>(*p->store, clock_, *p->campaigns, d);
+    p->dispatcher->start();
+  }
+  p->scheduler = std::make_unique<Scheduler>(*p->store, clock_, *p->campaigns);
+  p->scheduler->start();
   p->server->start();
   parts_ = std::move(p);
   spdlog::info(R"("msg":"listening","address":{},"port":{},"database":{},"version":{})",

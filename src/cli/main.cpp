@@ -12,6 +12,7 @@
 
 #include "cli/app.h"
 #include "cli/settings.h"
+#include "cli/vendor_sim.h"
 #include "store/open.h"
 
 namespace {
@@ -66,12 +67,54 @@ int main(int argc, char** argv) {
 
   auto* version = app.add_subcommand("version", "Print the version");
 
+  cli::VendorSimSettings simSettings;
+  std::string simLatency = "0:0";
+  auto* vendorSim = app.add_subcommand(
+      "vendor-sim", "Run the vendor simulator alone (accepts messages, posts receipts back)");
+  vendorSim->footer("");
+  vendorSim->add_option("--host", simSettings.host, "Address to listen on")->capture_default_str();
+  vendorSim->add_option("--port", simSettings.port, "TCP port")->capture_default_str();
+  vendorSim
+      ->add_option("--callback", simSettings.simulator.callbackUrl,
+                   "Receipt webhook URL, e.g. http://127.0.0.1:8000/api/v1/delivery/receipt")
+      ->required();
+  vendorSim
+      ->add_option("--success-rate", simSettings.simulator.successRate,
+                   "Share of messages delivered")
+      ->check(CLI::Range(0.0, 1.0))
+      ->capture_default_str();
+  vendorSim->add_option("--latency-ms", simLatency, "Receipt delay range MIN:MAX")
+      ->capture_default_str();
+  vendorSim->add_option("--seed", simSettings.simulator.seed, "Seed of the outcomes")
+      ->capture_default_str();
+  vendorSim->add_option("--secret", simSettings.simulator.secret,
+                        "Shared secret: receipts are signed (X-Signature)");
+  vendorSim->add_flag("--require-signature", simSettings.simulator.requireSignature,
+                      "Accept only send requests signed with --secret");
+
   if (Status s = cli::loadDotEnv(".env"); !s.ok()) return fail(s.error());
   CLI11_PARSE(app, argc, argv);
 
   if (version->parsed()) {
     std::puts("minicrm 0.1.0");
     return 0;
+  }
+
+  if (vendorSim->parsed()) {
+    const std::size_t colon = simLatency.find(':');
+    try {
+      simSettings.simulator.latencyMinMs = std::stoi(simLatency.substr(0, colon));
+      simSettings.simulator.latencyMaxMs = colon == std::string::npos
+                                               ? simSettings.simulator.latencyMinMs
+                                               : std::stoi(simLatency.substr(colon + 1));
+    } catch (const std::exception&) {
+      std::fprintf(stderr, "minicrm vendor-sim: --latency-ms must be MIN:MAX\n");
+      return 2;
+    }
+    setupLogging("info");
+    const int code = cli::runVendorSim(simSettings);
+    spdlog::shutdown();
+    return code;
   }
 
   auto settings = cli::resolveSettings(flags);

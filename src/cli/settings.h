@@ -3,6 +3,7 @@
 // environment), defaults. One table (settingSpecs) drives parsing, --help and the README.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -32,7 +33,31 @@ struct Settings {
   unsigned ioThreads = 0;
   unsigned workerThreads = 4;
   std::string sqliteSynchronous = "FULL";
+
+  // Delivery.
+  std::string vendorUrl;  // empty: the simulator mounted in this server
+  unsigned vendorConcurrency = 64;
+  unsigned vendorBatch = 100;
+  double vendorRate = 0;  // messages per second; 0: unlimited
+  unsigned vendorMaxAttempts = 5;
+  std::int64_t vendorTimeoutMs = 30'000;
+  std::int64_t receiptTimeoutMs = 10 * 60 * 1000;
+  std::int64_t retryBaseMs = 1000;
+  std::int64_t retryMaxMs = 5 * 60 * 1000;
+  unsigned pauseAfterErrors = 100;
+  std::string receiptWebhookSecret;
+  bool dispatch = true;
+  // The vendor simulator mounted in the server: "auto" (when no VENDOR_URL is set), "on",
+  // "off".
+  std::string vendorSim = "auto";
+  double simSuccessRate = 0.9;
+  int simLatencyMinMs = 20;
+  int simLatencyMaxMs = 200;
+  std::uint64_t simSeed = 0;
 };
+
+// "250ms", "30s", "10m", "2h" or a number of milliseconds.
+std::optional<std::int64_t> parseDurationMs(std::string_view text);
 
 // Reads KEY=VALUE lines (comments, blank lines, `export ` prefixes and quotes allowed) into
 // the process environment for keys not already set. A missing file is fine.

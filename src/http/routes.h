@@ -6,14 +6,26 @@
 #include <string_view>
 
 #include "http/router.h"
+#include "service/campaigns.h"
+#include "service/communications.h"
 #include "service/customers.h"
 #include "service/orders.h"
 #include "service/segments.h"
 #include "store/store.h"
+#include "vendor/simulator.h"
 
 namespace minicrm::http {
 
 class Metrics;
+
+void addCampaignRoutes(Router& router, CampaignService& campaigns);
+// Communications, GET /api/v1/delivery/campaign/:id/logs and the receipt webhook (checked
+// against `receiptSecret` when it is set).
+void addDeliveryRoutes(Router& router, CommunicationService& comms, CampaignService& campaigns,
+                       std::string receiptSecret);
+// The vendor simulator: POST /api/v1/vendor/send (and /api/v1/delivery/vendor/send),
+// GET /api/v1/vendor/stats.
+void addVendorRoutes(Router& router, vendor::VendorSimulator& sim);
 
 void addCustomerRoutes(Router& router, CustomerService& customers);
 void addOrderRoutes(Router& router, OrderService& orders);

@@ -32,12 +32,13 @@ void CustomerService::update(const Id& id, const CustomerPatch& patch, Callback<
 
 void CustomerService::remove(const Id& id, Callback<Customer> done) {
   auto removed = std::make_shared<Customer>();
+  const Millis now = clock_.now();
   store_.write(
-      [id, removed](WriteTx& tx) -> Status {
+      [id, now, removed](WriteTx& tx) -> Status {
         auto current = tx.getCustomer(id);
         if (!current.ok()) return std::move(current).error();
         *removed = std::move(*current);
-        return tx.deleteCustomer(id);
+        return tx.deleteCustomer(id, now);
       },
       [removed, done = std::move(done)](Status s) {
         if (!s.ok()) return done(std::move(s).error());

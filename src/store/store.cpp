@@ -22,4 +22,10 @@ const std::vector<std::string>& Store::orderSortFields() {
   return fields;
 }
 
+const std::vector<std::string>& Store::campaignSortFields() {
+  static const std::vector<std::string> fields = {"createdAt", "updatedAt", "name", "scheduledAt",
+                                                  "audienceSize"};
+  return fields;
+}
+
 }  // namespace minicrm

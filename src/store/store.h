@@ -16,6 +16,7 @@
 
 #include <chrono>
 
+#include "core/campaign.h"
 #include "core/customer.h"
 #include "core/error.h"
 #include "core/order.h"
@@ -69,6 +70,69 @@ struct SegmentPreview {
   std::vector<Customer> customers;  // lastActive descending, then id descending
 };
 
+struct CampaignQuery {
+  std::optional<CampaignStatus> status;
+  std::optional<std::string> createdBy;  // only this owner's campaigns
+  PageRequest page;
+  SortKey sort{"createdAt", true};
+};
+
+// A communication as read: with its campaign and customer embedded (the customer is
+// absent once deleted).
+struct CommunicationView {
+  Communication communication;
+  Id campaign;
+  std::string campaignName;
+  CampaignStatus campaignStatus = CampaignStatus::draft;
+  std::optional<CustomerRef> customer;
+};
+
+struct CommunicationQuery {
+  std::optional<Id> campaign;
+  std::optional<Id> customer;
+  std::optional<DeliveryStatus> status;
+  std::optional<std::string> campaignOwner;  // only messages of this owner's campaigns
+  PageRequest page;                          // newest first
+};
+
+// A message the dispatcher is about to send: the row, its campaign's template and what the
+// template may say about the recipient.
+struct Outgoing {
+  Id communication;
+  Id campaign;
+  Id customer;
+  std::string campaignMessage;
+  std::string name;
+  std::string email;
+  std::optional<std::string> city;
+  std::int64_t attempts = 0;  // including this one
+};
+
+// What happened to a communication after a send attempt.
+struct SendOutcome {
+  enum class Kind { accepted, retry, failed } kind = Kind::accepted;
+  Id communication;
+  Millis nextAttemptAt = 0;  // accepted: when to give up waiting for the receipt; retry: when
+  std::string error;         // retry/failed: why
+};
+
+// A delivery receipt from the vendor.
+struct Receipt {
+  Id campaign;
+  Id customer;
+  DeliveryStatus status = DeliveryStatus::sent;  // SENT or FAILED
+  std::optional<std::string> vendorResponse;
+  // When the vendor says it happened. A receipt without one is recorded at its arrival
+  // but can never replace an earlier final status (it cannot be shown to be newer).
+  std::optional<Millis> timestamp;
+};
+
+struct ReceiptResult {
+  Id communication;
+  DeliveryStatus status = DeliveryStatus::pending;  // after the receipt
+  bool changed = false;
+};
+
 // Operations available inside a write transaction. Everything here sees the
 // transaction's own earlier changes. Failures come back as values, never as exceptions,
 // so a job can decorate them (e.g. prefix a bulk item's index) before returning.
@@ -81,8 +145,9 @@ class WriteTx {
   virtual Status insertCustomer(const Customer& c) = 0;
   // Replaces every column of an existing customer; conflict when the new email is taken.
   virtual Status updateCustomer(const Customer& c) = 0;
-  // Removes the customer and all of their orders. Not found when absent.
-  virtual Status deleteCustomer(const Id& id) = 0;
+  // Removes the customer and all of their orders, and cancels the messages not yet sent to
+  // them (their communications stay, for the log). Not found when absent.
+  virtual Status deleteCustomer(const Id& id, Millis now) = 0;
 
   virtual Result<Order> getOrder(const Id& id) = 0;
   // Conflict (naming `externalId`) when the external id is taken.
@@ -98,6 +163,48 @@ class WriteTx {
                                                    Millis orderDate, Millis now) = 0;
   // Recomputes a customer's order aggregates from its completed orders.
   virtual Status recomputeAggregates(const Id& customer, Millis now) = 0;
+
+  // Campaigns. Stats are owned by the store: insert/update never change them.
+  virtual Result<Campaign> getCampaign(const Id& id) = 0;
+  virtual Status insertCampaign(const Campaign& c) = 0;
+  virtual Status updateCampaign(const Campaign& c) = 0;
+  // Removes the campaign and up to `limit` of its communications; call again while it
+  // answers true (more to remove). Not found when the campaign is absent.
+  virtual Result<bool> deleteCampaignChunk(const Id& id, std::size_t limit) = 0;
+  // Marks a campaign's launch as under way, or complete with `audience` rows written (they
+  // join the pending counter).
+  virtual Status setLaunchState(const Id& campaign, bool complete, Millis now,
+                                std::int64_t audience = 0) = 0;
+  // Writes one PENDING communication per customer (launch); ids are the new rows' ids.
+  virtual Status insertAudienceChunk(const Id& campaign, const std::vector<Id>& customers,
+                                     const std::vector<Id>& ids, Millis now) = 0;
+  // Removes what a launch interrupted by a crash wrote (up to `limit` rows; true: more).
+  virtual Result<bool> discardAudienceChunk(const Id& campaign, std::size_t limit) = 0;
+  // Completes a running, fully launched campaign with nothing pending.
+  virtual Status completeIfDone(const Id& campaign, Millis now) = 0;
+
+  // Communications written by hand (API routes); the campaign's stats follow.
+  virtual Result<Communication> getCommunication(const Id& id) = 0;
+  virtual Status insertCommunication(const Communication& c) = 0;  // conflict on a 2nd row
+  virtual Status updateCommunication(const Communication& c) = 0;
+  virtual Status deleteCommunication(const Id& id) = 0;
+
+  // Delivery. Up to `limit` PENDING rows of fully launched running campaigns that are due
+  // at `now`, oldest due first; each is held until `holdUntil`, its attempts counted and
+  // its message set to `render(row)` (Outgoing::campaignMessage holds the template when
+  // render is called, the rendered text when returned). Rows whose attempts already
+  // reached `maxAttempts` are failed with `exhaustedReason` instead of being returned.
+  virtual Result<std::vector<Outgoing>> claimDue(
+      Millis now, std::size_t limit, Millis holdUntil, std::int64_t maxAttempts,
+      const std::string& exhaustedReason,
+      const std::function<std::string(const Outgoing&)>& render) = 0;
+  virtual Status recordSendOutcomes(const std::vector<SendOutcome>& outcomes, Millis now) = 0;
+  // Applies a receipt: the first final status wins, a later one replaces it only when its
+  // timestamp is newer, CANCELLED rows ignore receipts. Not found when no row matches.
+  virtual Result<ReceiptResult> applyReceipt(const Receipt& r, Millis now) = 0;
+  // Cancels up to `limit` PENDING rows never accepted by the vendor (true: more remain).
+  virtual Result<bool> cancelUnsent(const Id& campaign, std::size_t limit,
+                                    const std::string& reason, Millis now) = 0;
 };
 
 class Store {
@@ -138,9 +245,22 @@ class Store {
   virtual Result<std::vector<Id>> segmentMembers(
       const segment::Node& rules, Millis now, SegmentEngine engine = SegmentEngine::automatic) = 0;
 
+  virtual Result<Campaign> getCampaign(const Id& id) = 0;
+  virtual Result<Page<Campaign>> listCampaigns(const CampaignQuery& q) = 0;
+  // Scheduled campaigns whose time has come.
+  virtual Result<std::vector<Id>> dueScheduledCampaigns(Millis now) = 0;
+  // Campaigns whose launch was interrupted (a crash while writing the audience).
+  virtual Result<std::vector<Id>> interruptedLaunches() = 0;
+  // The delivery counters recounted from the communications (audits, tests).
+  virtual Result<DeliveryStats> recountStats(const Id& campaign) = 0;
+
+  virtual Result<CommunicationView> getCommunication(const Id& id) = 0;
+  virtual Result<Page<CommunicationView>> listCommunications(const CommunicationQuery& q) = 0;
+
   // Sort fields each list accepts (wire names).
   static const std::vector<std::string>& customerSortFields();
   static const std::vector<std::string>& orderSortFields();
+  static const std::vector<std::string>& campaignSortFields();
 };
 
 }  // namespace minicrm

@@ -1,6 +1,7 @@
 // Runs every HTTP contract case under tests/http/cases/ against a fresh in-process server.
 //
-// A case file is {"description": "...", "steps": [step...]}; a step is
+// A case file is {"description": "...", "settings"?: {"DISPATCH": "off", ...},
+// "steps": [step...]}; settings are server settings by environment name; a step is
 //   {"name": "...",
 //    "request": {"method": "POST", "path": "/api/v1/...", "headers": {...},
 //                "json": <any JSON, sent as application/json> | "body": "<raw text>"},
@@ -17,6 +18,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "cli/settings.h"
 #include "support/json_match.h"
 #include "support/test_server.h"
 
@@ -47,7 +49,15 @@ class HttpCase : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(HttpCase, Runs) {
   const auto doc = boost::json::parse(readFile(GetParam()));
-  TestServer server;
+  std::map<std::string, std::string> flags;
+  if (const auto* settings = doc.as_object().if_contains("settings")) {
+    for (const auto& kv : settings->as_object()) {
+      flags[std::string(kv.key())] = scalarText(kv.value());
+    }
+  }
+  auto settings = cli::resolveSettings(flags);
+  ASSERT_TRUE(settings.ok()) << settings.error().message;
+  TestServer server(*settings);
   HttpClient client = server.client();
   std::map<std::string, std::string> vars;
   int index = 0;

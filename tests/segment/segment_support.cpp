@@ -95,7 +95,7 @@ bool SegmentStore::change(const std::vector<Customer>& updated, const std::vecto
       if (Status s = tx.updateCustomer(c); !s.ok()) return s;
     }
     for (const auto& id : deleted) {
-      if (Status s = tx.deleteCustomer(id); !s.ok()) return s;
+      if (Status s = tx.deleteCustomer(id, clock_.now()); !s.ok()) return s;
     }
     for (const auto& c : added) {
       if (Status s = tx.insertCustomer(c); !s.ok()) return s;

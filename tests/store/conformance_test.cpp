@@ -151,10 +151,12 @@ TEST_P(StoreConformance, UpdateAndDeleteCustomerWithOrders) {
   EXPECT_EQ(store_->getCustomer(c.id)->name, "After");
   EXPECT_EQ(store_->getCustomer(c.id)->city, "Pune");
 
-  ASSERT_TRUE(store_->writeSync([&](WriteTx& tx) { return tx.deleteCustomer(c.id); }).ok());
+  ASSERT_TRUE(
+      store_->writeSync([&](WriteTx& tx) { return tx.deleteCustomer(c.id, clock_.now()); }).ok());
   EXPECT_EQ(store_->getCustomer(c.id).error().kind, ErrorKind::not_found);
   EXPECT_EQ(store_->getOrder(o.id).error().kind, ErrorKind::not_found);
-  Status again = store_->writeSync([&](WriteTx& tx) { return tx.deleteCustomer(c.id); });
+  Status again =
+      store_->writeSync([&](WriteTx& tx) { return tx.deleteCustomer(c.id, clock_.now()); });
   EXPECT_EQ(again.error().kind, ErrorKind::not_found);
 }
 

@@ -80,7 +80,8 @@ TEST_F(CustomerIndexTest, SeesAnotherProcessWritesWithinASecond) {
   }
   EXPECT_EQ(total, 1) << "the server's index did not notice the other process's write";
   // Deletions travel the same way.
-  ASSERT_TRUE(cli->writeSync([&](WriteTx& tx) { return tx.deleteCustomer(c.id); }).ok());
+  ASSERT_TRUE(
+      cli->writeSync([&](WriteTx& tx) { return tx.deleteCustomer(c.id, clock_.now()); }).ok());
   const auto again = std::chrono::steady_clock::now() + 3s;
   while (std::chrono::steady_clock::now() < again) {
     total = server->previewSegment(segment, clock_.now(), 1, 2s, SegmentEngine::columns)->total;

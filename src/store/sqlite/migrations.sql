@@ -56,3 +56,53 @@ CREATE INDEX customers_city ON customers (city);
 -- Every order moves its customer's lastActive, so this index cost two page writes per
 -- order; previews now order by lastActive in memory (the SQL fallback sorts its matches).
 DROP INDEX customers_last_active;
+
+-- migration: 3 campaigns and their communications
+-- Delivery counters live on the campaign row and change in the same transaction as the
+-- communications they count, so stats are exact without counting rows.
+CREATE TABLE campaigns (
+  id            BLOB PRIMARY KEY,
+  name          TEXT NOT NULL,
+  message       TEXT NOT NULL,
+  segment_rules TEXT NOT NULL,
+  status        TEXT NOT NULL,
+  created_by    TEXT NOT NULL,
+  scheduled_at  INTEGER,
+  audience_size INTEGER NOT NULL DEFAULT 0,
+  launched_at   INTEGER,
+  -- NULL until launched; 'materializing' while the audience is written; then 'ready'.
+  launch_state  TEXT,
+  completed_at  INTEGER,
+  paused_reason TEXT,
+  last_error    TEXT,
+  pending       INTEGER NOT NULL DEFAULT 0,
+  sent          INTEGER NOT NULL DEFAULT 0,
+  failed        INTEGER NOT NULL DEFAULT 0,
+  cancelled     INTEGER NOT NULL DEFAULT 0,
+  created_at    INTEGER NOT NULL,
+  updated_at    INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX campaigns_status ON campaigns (status, scheduled_at);
+
+-- One row per (campaign, customer). The id doubles as the vendor's idempotency key.
+-- message is NULL while it is the campaign's template, then the rendered text.
+CREATE TABLE communications (
+  id              BLOB PRIMARY KEY,
+  campaign_id     BLOB NOT NULL,
+  customer_id     BLOB,
+  message         TEXT,
+  status          TEXT NOT NULL,
+  vendor_response TEXT,
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  submitted_at    INTEGER,
+  receipt_at      INTEGER,
+  next_attempt_at INTEGER NOT NULL DEFAULT 0,
+  created_at      INTEGER NOT NULL,
+  updated_at      INTEGER NOT NULL
+) WITHOUT ROWID;
+-- Receipts find a row by (campaign, customer); a customer's deletion finds their rows.
+CREATE UNIQUE INDEX communications_customer ON communications (customer_id, campaign_id);
+CREATE INDEX communications_campaign ON communications (campaign_id, id);
+-- The dispatcher's work list: rows still to send or to hear back about.
+CREATE INDEX communications_due ON communications (campaign_id, next_attempt_at)
+  WHERE status = 'PENDING';

@@ -127,3 +127,145 @@ DELETE FROM customer_changes WHERE seq <= ?1
 
 -- name: ping
 SELECT 1
+
+-- Campaigns -------------------------------------------------------------------------------
+
+-- name: campaign-get
+SELECT id, name, message, segment_rules, status, created_by, scheduled_at, audience_size,
+       launched_at, completed_at, paused_reason, last_error, pending, sent, failed, cancelled,
+       created_at, updated_at, launch_state
+FROM campaigns WHERE id = ?1
+
+-- name: campaign-insert
+INSERT INTO campaigns (id, name, message, segment_rules, status, created_by, scheduled_at,
+                       audience_size, launched_at, completed_at, paused_reason, last_error,
+                       created_at, updated_at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+
+-- name: campaign-update
+UPDATE campaigns
+SET name = ?2, message = ?3, segment_rules = ?4, status = ?5, created_by = ?6,
+    scheduled_at = ?7, audience_size = ?8, launched_at = ?9, completed_at = ?10,
+    paused_reason = ?11, last_error = ?12, created_at = ?13, updated_at = ?14
+WHERE id = ?1
+
+-- name: campaign-delete
+DELETE FROM campaigns WHERE id = ?1
+
+-- name: campaign-communications-delete-chunk
+DELETE FROM communications
+WHERE id IN (SELECT id FROM communications WHERE campaign_id = ?1 LIMIT ?2)
+
+-- name: campaign-launch-materializing
+-- A launch starts with no communications (a redone one has discarded the partial ones).
+UPDATE campaigns
+SET launch_state = 'materializing', pending = 0, sent = 0, failed = 0, cancelled = 0,
+    updated_at = ?2
+WHERE id = ?1
+
+-- name: campaign-launch-ready
+-- While the audience was written, only cancellations (deleted customers) moved pending,
+-- downwards: adding the audience size makes it exact without counting rows.
+UPDATE campaigns SET launch_state = 'ready', pending = pending + ?3, updated_at = ?2
+WHERE id = ?1
+
+-- name: campaign-stats-add
+UPDATE campaigns
+SET pending = pending + ?2, sent = sent + ?3, failed = failed + ?4, cancelled = cancelled + ?5,
+    updated_at = ?6
+WHERE id = ?1
+
+-- name: campaign-complete-if-done
+UPDATE campaigns SET status = 'completed', completed_at = ?2, updated_at = ?2
+WHERE id = ?1 AND status = 'running' AND launch_state = 'ready' AND pending = 0
+
+-- name: campaigns-due-scheduled
+SELECT id FROM campaigns WHERE status = 'scheduled' AND scheduled_at <= ?1
+
+-- name: campaigns-interrupted-launches
+SELECT id FROM campaigns WHERE launch_state = 'materializing'
+
+-- name: campaigns-dispatchable
+SELECT id, message FROM campaigns WHERE status = 'running' AND launch_state = 'ready'
+
+-- name: campaign-recount
+SELECT
+  coalesce(sum(status = 'PENDING'), 0), coalesce(sum(status = 'SENT'), 0),
+  coalesce(sum(status = 'FAILED'), 0), coalesce(sum(status = 'CANCELLED'), 0)
+FROM communications WHERE campaign_id = ?1
+
+-- Communications --------------------------------------------------------------------------
+
+-- name: audience-insert
+INSERT INTO communications (id, campaign_id, customer_id, status, created_at, updated_at)
+VALUES (?1, ?2, ?3, 'PENDING', ?4, ?4)
+
+-- name: communication-get
+SELECT id, campaign_id, customer_id, message, status, vendor_response, attempts,
+       submitted_at, receipt_at, next_attempt_at, created_at, updated_at
+FROM communications WHERE id = ?1
+
+-- name: communication-by-recipient
+SELECT id, status, receipt_at FROM communications WHERE customer_id = ?1 AND campaign_id = ?2
+
+-- name: communication-insert
+INSERT INTO communications (id, campaign_id, customer_id, message, status, vendor_response,
+                            attempts, submitted_at, receipt_at, next_attempt_at, created_at,
+                            updated_at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
+
+-- name: communication-update
+UPDATE communications
+SET campaign_id = ?2, customer_id = ?3, message = ?4, status = ?5, vendor_response = ?6,
+    attempts = ?7, submitted_at = ?8, receipt_at = ?9, next_attempt_at = ?10,
+    created_at = ?11, updated_at = ?12
+WHERE id = ?1
+
+-- name: communication-delete
+DELETE FROM communications WHERE id = ?1
+
+-- name: communications-due
+SELECT c.id, c.customer_id, c.attempts, u.name, u.email, u.city
+FROM communications c LEFT JOIN customers u ON u.id = c.customer_id
+WHERE c.campaign_id = ?1 AND c.status = 'PENDING' AND c.next_attempt_at <= ?2
+ORDER BY c.next_attempt_at LIMIT ?3
+
+-- name: communication-claim
+UPDATE communications
+SET attempts = attempts + 1, next_attempt_at = ?2, updated_at = ?3, message = ?4
+WHERE id = ?1
+
+-- name: communication-accepted
+-- The receipt may have come first: the row then keeps its final status and receipt.
+UPDATE communications
+SET submitted_at = coalesce(submitted_at, ?2),
+    next_attempt_at = CASE WHEN status = 'PENDING' THEN ?3 ELSE next_attempt_at END,
+    vendor_response = CASE WHEN status = 'PENDING' THEN NULL ELSE vendor_response END,
+    updated_at = ?2
+WHERE id = ?1
+
+-- name: communication-retry
+UPDATE communications SET next_attempt_at = ?3, vendor_response = ?4, updated_at = ?2
+WHERE id = ?1 AND status = 'PENDING'
+
+-- name: communication-final
+UPDATE communications
+SET status = ?3, vendor_response = ?4, receipt_at = ?5, updated_at = ?2
+WHERE id = ?1 AND status = 'PENDING'
+RETURNING campaign_id
+
+-- name: communication-receipt
+UPDATE communications SET status = ?2, vendor_response = ?3, receipt_at = ?4, updated_at = ?5
+WHERE id = ?1
+
+-- name: communications-cancel-unsent
+UPDATE communications SET status = 'CANCELLED', vendor_response = ?3, updated_at = ?4
+WHERE id IN (SELECT id FROM communications
+             WHERE campaign_id = ?1 AND status = 'PENDING' AND submitted_at IS NULL
+             LIMIT ?2)
+
+-- name: communications-cancel-customer
+UPDATE communications SET status = 'CANCELLED', vendor_response = 'customer deleted',
+                          updated_at = ?2
+WHERE customer_id = ?1 AND status = 'PENDING' AND submitted_at IS NULL
+RETURNING campaign_id

@@ -137,36 +137,28 @@ void SqliteStore::write(WriteJob job, WriteDone done) {
   writer_->submit(std::move(job), std::move(done));
 }
 
-template <class Fn>
-auto SqliteStore::withReader(Fn&& fn) -> decltype(fn(std::declval<Connection&>())) {
-  return guarded([&]() -> decltype(fn(std::declval<Connection&>())) {
-    std::unique_ptr<Connection> conn;
-    {
-      std::lock_guard lock(readersMu_);
-      if (!idleReaders_.empty()) {
-        conn = std::move(idleReaders_.back());
-        idleReaders_.pop_back();
-      }
+std::unique_ptr<Connection> SqliteStore::acquireReader() {
+  {
+    std::lock_guard lock(readersMu_);
+    if (!idleReaders_.empty()) {
+      auto conn = std::move(idleReaders_.back());
+      idleReaders_.pop_back();
+      return conn;
     }
-    if (!conn) {
-      ConnectionOptions o;
-      o.path = options_.path;
-      o.cacheKiB = options_.readerCacheKiB;
-      o.mmapBytes = options_.mmapBytes;
-      conn = std::make_unique<Connection>(o);
-      conn->exec("PRAGMA query_only=1");
-      registerRegexp(conn->raw());
-    }
-    struct Return {
-      SqliteStore* self;
-      std::unique_ptr<Connection>& conn;
-      ~Return() {
-        std::lock_guard lock(self->readersMu_);
-        self->idleReaders_.push_back(std::move(conn));
-      }
-    } giveBack{this, conn};
-    return fn(*conn);
-  });
+  }
+  ConnectionOptions o;
+  o.path = options_.path;
+  o.cacheKiB = options_.readerCacheKiB;
+  o.mmapBytes = options_.mmapBytes;
+  auto conn = std::make_unique<Connection>(o);
+  conn->exec("PRAGMA query_only=1");
+  registerRegexp(conn->raw());
+  return conn;
+}
+
+void SqliteStore::releaseReader(std::unique_ptr<Connection> conn) {
+  std::lock_guard lock(readersMu_);
+  idleReaders_.push_back(std::move(conn));
 }
 
 Status SqliteStore::ping() {

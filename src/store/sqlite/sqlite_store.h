@@ -10,6 +10,7 @@
 #include "core/clock.h"
 #include "store/sqlite/customer_index.h"
 #include "store/sqlite/db.h"
+#include "store/sqlite/rows.h"
 #include "store/sqlite/writer.h"
 #include "store/store.h"
 
@@ -60,6 +61,14 @@ class SqliteStore final : public Store {
   Result<std::vector<Id>> segmentMembers(const segment::Node& rules, Millis now,
                                          SegmentEngine engine) override;
 
+  Result<Campaign> getCampaign(const Id& id) override;
+  Result<Page<Campaign>> listCampaigns(const CampaignQuery& q) override;
+  Result<std::vector<Id>> dueScheduledCampaigns(Millis now) override;
+  Result<std::vector<Id>> interruptedLaunches() override;
+  Result<DeliveryStats> recountStats(const Id& campaign) override;
+  Result<CommunicationView> getCommunication(const Id& id) override;
+  Result<Page<CommunicationView>> listCommunications(const CommunicationQuery& q) override;
+
   // Waits until the in-memory customer index is loaded and current (tests, benchmarks).
   bool waitForCustomerIndex(std::chrono::milliseconds timeout);
   std::size_t customerIndexBytes() const;
@@ -77,7 +86,18 @@ class SqliteStore final : public Store {
   SqliteStore(const SqliteOptions& options, const Clock& clock);
   // Borrows a reader connection for the duration of `fn(Connection&)`.
   template <class Fn>
-  auto withReader(Fn&& fn) -> decltype(fn(std::declval<Connection&>()));
+  auto withReader(Fn&& fn) -> decltype(fn(std::declval<Connection&>())) {
+    return guarded([&]() -> decltype(fn(std::declval<Connection&>())) {
+      struct Lease {
+        SqliteStore* self;
+        std::unique_ptr<Connection> conn;
+        ~Lease() { self->releaseReader(std::move(conn)); }
+      } lease{this, acquireReader()};
+      return fn(*lease.conn);
+    });
+  }
+  std::unique_ptr<Connection> acquireReader();
+  void releaseReader(std::unique_ptr<Connection> conn);
 
   SqliteOptions options_;
   const Clock& clock_;

@@ -71,7 +71,7 @@ class SqliteTx final : public WriteTx {
     });
   }
 
-  Status deleteCustomer(const Id& id) override {
+  Status deleteCustomer(const Id& id, Millis now) override {
     changes_.emplace_back(id, std::nullopt);
     return guarded([&]() -> Status {
       {
@@ -83,6 +83,7 @@ class SqliteTx final : public WriteTx {
       auto q = c_.named("orders-delete-by-customer");
       q->bind(1, id);
       q->run();
+      cancelForDeletedCustomer(id, now);
       return {};
     });
   }
@@ -157,7 +158,36 @@ class SqliteTx final : public WriteTx {
     });
   }
 
+  Result<Campaign> getCampaign(const Id& id) override;
+  Status insertCampaign(const Campaign& c) override;
+  Status updateCampaign(const Campaign& c) override;
+  Result<bool> deleteCampaignChunk(const Id& id, std::size_t limit) override;
+  Status setLaunchState(const Id& campaign, bool complete, Millis now,
+                        std::int64_t audience) override;
+  Status insertAudienceChunk(const Id& campaign, const std::vector<Id>& customers,
+                             const std::vector<Id>& ids, Millis now) override;
+  Result<bool> discardAudienceChunk(const Id& campaign, std::size_t limit) override;
+  Status completeIfDone(const Id& campaign, Millis now) override;
+  Result<Communication> getCommunication(const Id& id) override;
+  Status insertCommunication(const Communication& c) override;
+  Status updateCommunication(const Communication& c) override;
+  Status deleteCommunication(const Id& id) override;
+  Result<std::vector<Outgoing>> claimDue(
+      Millis now, std::size_t limit, Millis holdUntil, std::int64_t maxAttempts,
+      const std::string& exhaustedReason,
+      const std::function<std::string(const Outgoing&)>& render) override;
+  Status recordSendOutcomes(const std::vector<SendOutcome>& outcomes, Millis now) override;
+  Result<ReceiptResult> applyReceipt(const Receipt& r, Millis now) override;
+  Result<bool> cancelUnsent(const Id& campaign, std::size_t limit, const std::string& reason,
+                            Millis now) override;
+
  private:
+  // Moves one communication of `campaign` from status `from` to `to` in its counters.
+  void countMove(const Id& campaign, std::optional<DeliveryStatus> from,
+                 std::optional<DeliveryStatus> to, Millis now);
+  // Cancels the unsent messages of a deleted customer.
+  void cancelForDeletedCustomer(const Id& customer, Millis now);
+
   // Runs an UPDATE ... RETURNING <facts> and records the customer's new facts.
   Status updatedFacts(Statement& q) {
     if (!q.step()) return Error::notFound("customer not found");
