@@ -16,6 +16,7 @@
 
 #include <chrono>
 
+#include "core/api_key.h"
 #include "core/customer.h"
 #include "core/error.h"
 #include "core/order.h"
@@ -98,6 +99,13 @@ class WriteTx {
                                                    Millis orderDate, Millis now) = 0;
   // Recomputes a customer's order aggregates from its completed orders.
   virtual Status recomputeAggregates(const Id& customer, Millis now) = 0;
+
+  // API keys. Conflict when the hash is taken (a 256-bit key never repeats).
+  virtual Status insertApiKey(const ApiKey& key) = 0;
+  // Marks a key revoked at `now`; not found when absent or already revoked.
+  virtual Status revokeApiKey(const Id& id, Millis now) = 0;
+  // Records a key's latest use; a key that is gone is ignored.
+  virtual Status recordApiKeyUse(const Id& id, Millis usedAt) = 0;
 };
 
 class Store {
@@ -137,6 +145,9 @@ class Store {
   // Every matching customer's id (no time budget).
   virtual Result<std::vector<Id>> segmentMembers(
       const segment::Node& rules, Millis now, SegmentEngine engine = SegmentEngine::automatic) = 0;
+
+  // Every API key, revoked and expired ones included, oldest first.
+  virtual Result<std::vector<ApiKey>> listApiKeys() = 0;
 
   // Sort fields each list accepts (wire names).
   static const std::vector<std::string>& customerSortFields();

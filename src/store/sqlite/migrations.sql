@@ -56,3 +56,18 @@ CREATE INDEX customers_city ON customers (city);
 -- Every order moves its customer's lastActive, so this index cost two page writes per
 -- order; previews now order by lastActive in memory (the SQL fallback sorts its matches).
 DROP INDEX customers_last_active;
+
+-- migration: 5 api keys
+-- (3 and 4 belong to other features.) Only the SHA-256 of a key is kept; `hint` is its last
+-- 4 characters so `minicrm keys list` can tell keys apart.
+CREATE TABLE api_keys (
+  id           BLOB PRIMARY KEY,
+  name         TEXT NOT NULL,
+  role         TEXT NOT NULL,
+  key_hash     BLOB NOT NULL UNIQUE,
+  hint         TEXT NOT NULL,
+  created_at   INTEGER NOT NULL,
+  expires_at   INTEGER,
+  revoked_at   INTEGER,
+  last_used_at INTEGER
+) WITHOUT ROWID;
