@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "cli/security.h"
 #include "core/id.h"
 #include "core/json_writer.h"
 #include "http/pipeline.h"
@@ -23,6 +24,7 @@ struct App::Parts {
   std::unique_ptr<CustomerService> customers;
   std::unique_ptr<OrderService> orders;
   std::unique_ptr<SegmentService> segments;
+  Security security;  // holds the API key cache, which writes to the store as it goes
   http::Router router;
   std::unique_ptr<http::Pipeline> pipeline;
   std::unique_ptr<http::Server> server;
@@ -56,6 +58,9 @@ Status App::start() {
   p->customers = std::make_unique<CustomerService>(*p->store, clock_, *p->ids);
   p->orders = std::make_unique<OrderService>(*p->store, clock_, *p->ids);
   p->segments = std::make_unique<SegmentService>(*p->store, clock_);
+  auto security = setUpSecurity(settings_, *p->store, clock_);
+  if (!security.ok()) return std::move(security).error();
+  p->security = std::move(security).value();
 
   http::addCustomerRoutes(p->router, *p->customers);
   http::addOrderRoutes(p->router, *p->orders);
@@ -63,12 +68,14 @@ Status App::start() {
   Parts* raw = p.get();
   http::addOpsRoutes(p->router,
                      {*p->store, [raw]() -> http::Metrics& { return raw->pipeline->metrics(); },
-                      kOpenApiJson, kVersion});
+                      kOpenApiJson, kVersion, p->security.openModeWarning});
 
   http::PipelineOptions po;
   po.corsOrigins = settings_.corsOrigins;
   po.accessLog = settings_.accessLog;
   po.workerThreads = settings_.workerThreads;
+  po.authenticator = p->security.authenticator;
+  po.metricsToken = settings_.metricsToken;
   p->pipeline = std::make_unique<http::Pipeline>(p->router, po);
   if (auto* sqlite = dynamic_cast<sqlite::SqliteStore*>(p->store.get())) {
     auto& m = p->pipeline->metrics();
@@ -98,7 +105,15 @@ Status App::start() {
   spdlog::info(R"("msg":"listening","address":{},"port":{},"database":{},"version":{})",
                jsonQuote(settings_.host), port(), jsonQuote(settings_.databaseUrl),
                jsonQuote(kVersion));
+  if (!parts_->security.configured) {
+    spdlog::warn(R"("msg":"OPEN LOCAL MODE: no auth is configured","warning":{})",
+                 jsonQuote(parts_->security.openModeWarning));
+  }
   return {};
+}
+
+bool App::authConfigured() const {
+  return parts_ && parts_->security.configured;
 }
 
 std::uint16_t App::port() const {

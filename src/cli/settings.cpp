@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "auth/fetch.h"
 #include "core/customer.h"
 #include "core/text.h"
 
@@ -33,6 +34,29 @@ std::optional<bool> parseBool(std::string_view s) {
   return std::nullopt;
 }
 
+// Comma-separated values, trimmed, empty ones dropped.
+std::vector<std::string> splitList(std::string_view rest) {
+  std::vector<std::string> out;
+  while (!rest.empty()) {
+    const std::size_t comma = rest.find(',');
+    std::string_view one = trim(rest.substr(0, comma));
+    if (!one.empty()) out.emplace_back(one);
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+  }
+  return out;
+}
+
+// Browser origins: as splitList, without trailing slashes ("http://a.io/" is "http://a.io").
+std::vector<std::string> splitOrigins(std::string_view text) {
+  std::vector<std::string> out;
+  for (auto& one : splitList(text)) {
+    while (!one.empty() && one.back() == '/')
+      one.pop_back();
+    if (!one.empty()) out.push_back(std::move(one));
+  }
+  return out;
+}
+
 }  // namespace
 
 const std::vector<SettingSpec>& settingSpecs() {
@@ -50,6 +74,38 @@ const std::vector<SettingSpec>& settingSpecs() {
        "Threads for long-running reads (lists, analytics)"},
       {"SQLITE_SYNCHRONOUS", "--sqlite-synchronous", "FULL",
        "SQLite durability: FULL (survives power loss) or NORMAL (survives process crashes)"},
+      {"AUTH", "--auth", "auto",
+       "auto: credentials are required once Clerk, OIDC or an API key is set up; required: "
+       "always"},
+      {"INSECURE", "--insecure", "off",
+       "Allow a non-loopback HOST while no auth is configured (anyone can call the API)", true},
+      {"CLERK_SECRET_KEY", "--clerk-secret-key", "",
+       "Clerk secret key (sk_...): verify Clerk session tokens with the JWKS of Clerk's API"},
+      {"CLERK_API_URL", "--clerk-api-url", "https://api.clerk.com",
+       "Base URL of Clerk's backend API (the JWKS is <url>/v1/jwks)"},
+      {"CLERK_JWT_KEY", "--clerk-jwt-key", "",
+       "Clerk's PEM public key: verify Clerk tokens without any network call"},
+      {"CLERK_AUTHORIZED_PARTIES", "--clerk-authorized-parties", "",
+       "Comma-separated origins a Clerk token's azp may name (e.g. http://localhost:5173)"},
+      {"CLERK_ISSUER", "--clerk-issuer", "",
+       "When set, Clerk tokens must have exactly this iss (your Frontend API URL)"},
+      {"OIDC_ISSUER", "--oidc-issuer", "",
+       "OpenID Connect issuer whose tokens are accepted (e.g. https://accounts.google.com)"},
+      {"OIDC_JWKS_URL", "--oidc-jwks-url", "",
+       "The issuer's JWKS: an https URL or file:PATH (default: found by OpenID discovery)"},
+      {"OIDC_AUDIENCE", "--oidc-audience", "",
+       "Required aud of OIDC tokens (Google: your OAuth client id)"},
+      {"ADMIN_SUBJECTS", "--admin-subjects", "",
+       "Comma-separated token subjects or verified emails that are admins"},
+      {"ROLES_CLAIM", "--roles-claim", "role,roles",
+       "Token claims holding the caller's roles (dotted for nested, e.g. metadata.role); "
+       "role admin or org:admin makes an admin"},
+      {"METRICS_TOKEN", "--metrics-token", "",
+       "When set, GET /metrics needs Authorization: Bearer <METRICS_TOKEN>"},
+      {"RECEIPT_WEBHOOK_SECRET", "--receipt-webhook-secret", "",
+       "HMAC secret of the signed delivery-receipt webhook; required once auth is configured"},
+      {"VENDOR_SIM", "--vendor-sim", "auto",
+       "Mount the vendor simulator in the server: on, off, auto (only without auth)"},
   };
   return specs;
 }
@@ -81,6 +137,78 @@ Status loadDotEnv(const std::string& path) {
   return {};
 }
 
+namespace {
+
+void resolveSecuritySettings(const std::map<std::string, std::string>& flags, Settings& s,
+                             std::vector<FieldError>& errors) {
+  auto text = [&](const char* name, std::string& out) {
+    if (auto v = lookup(flags, name)) out = std::string(trim(*v));
+  };
+  if (auto v = lookup(flags, "AUTH")) {
+    const std::string mode = asciiLower(*v);
+    if (mode != "auto" && mode != "required") {
+      errors.push_back({"AUTH", "must be auto or required"});
+    } else {
+      s.auth = mode;
+    }
+  }
+  if (auto v = lookup(flags, "INSECURE")) {
+    auto b = parseBool(*v);
+    if (!b) {
+      errors.push_back({"INSECURE", "must be on or off"});
+    } else {
+      s.insecure = *b;
+    }
+  }
+  text("CLERK_SECRET_KEY", s.clerkSecretKey);
+  text("CLERK_API_URL", s.clerkApiUrl);
+  while (!s.clerkApiUrl.empty() && s.clerkApiUrl.back() == '/')
+    s.clerkApiUrl.pop_back();
+  if (Status st = auth::checkKeyUrl(s.clerkApiUrl, "CLERK_API_URL"); !st.ok()) {
+    errors.push_back(st.error().fields.at(0));
+  }
+  text("CLERK_JWT_KEY", s.clerkJwtKey);
+  text("CLERK_ISSUER", s.clerkIssuer);
+  if (auto v = lookup(flags, "CLERK_AUTHORIZED_PARTIES"))
+    s.clerkAuthorizedParties = splitOrigins(*v);
+  text("OIDC_ISSUER", s.oidcIssuer);
+  text("OIDC_JWKS_URL", s.oidcJwksUrl);
+  text("OIDC_AUDIENCE", s.oidcAudience);
+  if (!s.oidcJwksUrl.empty()) {
+    if (s.oidcIssuer.empty()) {
+      errors.push_back({"OIDC_ISSUER", "is required with OIDC_JWKS_URL (tokens' iss is checked)"});
+    }
+    if (!s.oidcJwksUrl.starts_with("file:")) {
+      if (Status st = auth::checkKeyUrl(s.oidcJwksUrl, "OIDC_JWKS_URL"); !st.ok()) {
+        errors.push_back(st.error().fields.at(0));
+      }
+    }
+  } else if (!s.oidcIssuer.empty()) {
+    if (Status st = auth::checkKeyUrl(s.oidcIssuer, "OIDC_ISSUER"); !st.ok()) {
+      errors.push_back(st.error().fields.at(0));
+    }
+  }
+  if (auto v = lookup(flags, "ADMIN_SUBJECTS")) s.adminSubjects = splitList(*v);
+  if (auto v = lookup(flags, "ROLES_CLAIM")) {
+    s.roleClaims = splitList(*v);
+    if (s.roleClaims.empty()) errors.push_back({"ROLES_CLAIM", "must name at least one claim"});
+  }
+  text("METRICS_TOKEN", s.metricsToken);
+  text("RECEIPT_WEBHOOK_SECRET", s.receiptWebhookSecret);
+  if (auto v = lookup(flags, "VENDOR_SIM")) {
+    const std::string mode = asciiLower(*v);
+    if (mode != "auto" && parseBool(mode)) {
+      s.vendorSim = *parseBool(mode) ? "on" : "off";
+    } else if (mode == "auto") {
+      s.vendorSim = mode;
+    } else {
+      errors.push_back({"VENDOR_SIM", "must be on, off or auto"});
+    }
+  }
+}
+
+}  // namespace
+
 Result<Settings> resolveSettings(const std::map<std::string, std::string>& flags) {
   if (!lookup(flags, "DATABASE_URL") && std::getenv("MONGO_URI")) {
     return Error::invalidField(
@@ -101,18 +229,7 @@ Result<Settings> resolveSettings(const std::map<std::string, std::string>& flags
     }
   }
   if (auto v = lookup(flags, "DATABASE_URL")) s.databaseUrl = *v;
-  if (auto v = lookup(flags, "CORS_ORIGINS")) {
-    s.corsOrigins.clear();
-    std::string_view rest = *v;
-    while (!rest.empty()) {
-      const std::size_t comma = rest.find(',');
-      std::string_view one = trim(rest.substr(0, comma));
-      while (!one.empty() && one.back() == '/')
-        one.remove_suffix(1);
-      if (!one.empty()) s.corsOrigins.emplace_back(one);
-      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-    }
-  }
+  if (auto v = lookup(flags, "CORS_ORIGINS")) s.corsOrigins = splitOrigins(*v);
   if (auto v = lookup(flags, "LOG_LEVEL")) {
     static const std::vector<std::string> levels = {"trace", "debug",    "info", "warn",
                                                     "error", "critical", "off"};
@@ -156,6 +273,7 @@ Result<Settings> resolveSettings(const std::map<std::string, std::string>& flags
       s.sqliteSynchronous = upper;
     }
   }
+  resolveSecuritySettings(flags, s, errors);
   if (!errors.empty()) {
     std::string message = "Invalid settings:";
     for (const auto& e : errors)

@@ -17,6 +17,7 @@ struct SettingSpec {
   std::string flag;  // --port
   std::string defaultValue;
   std::string help;
+  bool isFlag = false;  // an on/off setting whose flag may be given without a value
 };
 
 // Every setting `minicrm serve` reads.
@@ -32,6 +33,34 @@ struct Settings {
   unsigned ioThreads = 0;
   unsigned workerThreads = 4;
   std::string sqliteSynchronous = "FULL";
+
+  // Auth (README, "Securing MiniCRM").
+  std::string auth = "auto";  // "required": refuse requests without credentials even with no
+                              // provider or key configured yet
+  bool insecure = false;      // allow a non-loopback HOST without auth
+  std::string clerkSecretKey;
+  std::string clerkApiUrl = "https://api.clerk.com";
+  std::string clerkJwtKey;  // PEM public key: networkless verification
+  std::string clerkIssuer;  // when set, Clerk tokens must carry exactly this iss
+  std::vector<std::string> clerkAuthorizedParties;
+  std::string oidcIssuer;
+  std::string oidcJwksUrl;  // https URL or file:PATH; empty: OpenID discovery from the issuer
+  std::string oidcAudience;
+  std::vector<std::string> adminSubjects;
+  std::vector<std::string> roleClaims = {"role", "roles"};
+  std::string metricsToken;
+  std::string receiptWebhookSecret;
+  std::string vendorSim = "auto";  // on, off, auto (on exactly when auth is not configured)
+
+  // A JWT provider (Clerk or OIDC) is configured.
+  bool identityProviderConfigured() const {
+    return !clerkSecretKey.empty() || !clerkJwtKey.empty() || !oidcIssuer.empty();
+  }
+  // Whether the in-process vendor simulator is mounted, given whether auth is configured
+  // (decided at start: cli::App::authConfigured()).
+  bool vendorSimEnabled(bool authConfigured) const {
+    return vendorSim == "on" || (vendorSim == "auto" && !authConfigured);
+  }
 };
 
 // Reads KEY=VALUE lines (comments, blank lines, `export ` prefixes and quotes allowed) into

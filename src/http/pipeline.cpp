@@ -5,6 +5,8 @@
 
 #include <random>
 
+#include "auth/api_keys.h"
+#include "auth/authenticator.h"
 #include "core/json_writer.h"
 #include "http/envelope.h"
 
@@ -20,6 +22,14 @@ std::vector<std::pair<std::string, std::string>> routeLabels(const Router& route
   for (const auto& r : router.routes())
     out.emplace_back(toString(r.method), r.pattern);
   return out;
+}
+
+// 401 with the RFC 6750 challenge; `presented`: a credential was sent but refused.
+Response unauthorized(const Error& error, bool presented) {
+  Response res = errorResponse(error);
+  res.setHeader("WWW-Authenticate", presented ? R"(Bearer realm="minicrm", error="invalid_token")"
+                                              : R"(Bearer realm="minicrm")");
+  return res;
 }
 
 std::string methodList(const std::vector<Method>& methods) {
@@ -162,6 +172,43 @@ void Pipeline::handle(Request& req, Reply reply) {
   }
   req.route = m.route;
   req.params = std::move(m.params);
+  authorizeAndRun(req, std::move(done), /*allowNetwork=*/false);
+}
+
+void Pipeline::authorizeAndRun(Request& req, Reply done, bool allowNetwork) {
+  const Route& route = *req.route;
+  const std::string_view authorization = req.header("authorization");
+  if (route.access == Access::metrics && !options_.metricsToken.empty()) {
+    const auto token = auth::bearerToken(authorization);
+    if (!token || !auth::secretEquals(*token, options_.metricsToken)) {
+      done(unauthorized(
+          Error{ErrorKind::unauthorized, "Metrics need Authorization: Bearer <METRICS_TOKEN>", {}},
+          !authorization.empty()));
+      return;
+    }
+  }
+  if (options_.authenticator) {
+    if (route.access == Access::authenticated) {
+      auth::Verdict verdict = options_.authenticator->authenticate(authorization, allowNetwork);
+      if (verdict.needsNetwork()) {
+        // The provider's keys must be fetched: not on an io thread.
+        pool_.post([this, &req, done] { authorizeAndRun(req, done, /*allowNetwork=*/true); });
+        return;
+      }
+      if (verdict.error) {
+        done(unauthorized(*verdict.error, !authorization.empty()));
+        return;
+      }
+      req.principal = std::move(*verdict.principal);
+    } else {
+      req.principal = Principal::anonymous();
+    }
+  }
+  if (route.adminOnly && !req.principal.admin) {
+    done(errorResponse(Error{
+        ErrorKind::forbidden, "This operation is for admins; your role does not allow it", {}}));
+    return;
+  }
 
   auto run = [&req, done]() {
     try {

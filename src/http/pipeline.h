@@ -15,6 +15,10 @@
 #include "http/router.h"
 #include "http/worker_pool.h"
 
+namespace minicrm::auth {
+class Authenticator;
+}
+
 namespace minicrm::http {
 
 struct PipelineOptions {
@@ -22,6 +26,10 @@ struct PipelineOptions {
   std::vector<std::string> corsOrigins = {"http://localhost:5173"};
   bool accessLog = true;
   std::size_t workerThreads = 4;
+  // Who may call Access::authenticated routes. Null: no auth configured (open local mode),
+  // every caller is the admin "local".
+  std::shared_ptr<const auth::Authenticator> authenticator;
+  std::string metricsToken;  // when set, /metrics needs it as a bearer token
 };
 
 class Pipeline {
@@ -46,6 +54,8 @@ class Pipeline {
   using Clock = std::chrono::steady_clock;
 
   Reply finishing(Request& req, Reply reply, Clock::time_point start);
+  // Authentication and authorisation, then the handler.
+  void authorizeAndRun(Request& req, Reply done, bool allowNetwork);
   void addCors(const Request& req, Response& res) const;
   bool originAllowed(std::string_view origin) const;
 

@@ -267,15 +267,6 @@ TEST(Server, StopAnswersInFlightRequestsAndLosesNothingAcknowledged) {
 
 // --- the binary ---------------------------------------------------------------
 
-bool waitHealthy(int port) {
-  HttpClient c("http://127.0.0.1:" + std::to_string(port));
-  for (int i = 0; i < 200; ++i) {
-    if (c.get("/healthz").status == 200) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  }
-  return false;
-}
-
 TEST(Binary, SigtermDrainsAndExitsZero) {
   TempDir dir("minicrm-bin");
   const int port = freePort();

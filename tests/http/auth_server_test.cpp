@@ -1,0 +1,347 @@
+// The server with auth configured, over real connections: every protected route refuses
+// callers without credentials (walking the route table, so no route can be forgotten),
+// API keys come and go while it runs, and the start-up rules of open local mode.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <boost/json/parse.hpp>
+
+#include <chrono>
+#include <regex>
+#include <set>
+#include <thread>
+
+#include "auth/api_keys.h"
+#include "core/id.h"
+#include "store/store.h"
+#include "support/jwt_fixtures.h"
+#include "support/process.h"
+#include "support/temp_dir.h"
+#include "support/test_server.h"
+
+namespace minicrm::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Routes API.md leaves open. Everything else must answer 401 without credentials.
+const std::set<std::string> kOpenRoutes = {
+    "GET /healthz",
+    "GET /readyz",
+    "GET /api/v1/openapi.json",
+    "GET /docs",
+    // Signed instead (X-Signature), and the vendor simulator.
+    "POST /api/v1/delivery/receipt",
+    "POST /api/v1/delivery-receipt",
+    "POST /api/v1/vendor/send",
+    "POST /api/v1/delivery/vendor/send",
+    "GET /api/v1/vendor/stats",
+};
+
+cli::Settings clerkSettings() {
+  cli::Settings s;
+  s.clerkJwtKey = rsaKey().publicPem();
+  s.clerkAuthorizedParties = {"http://localhost:5173"};
+  s.receiptWebhookSecret = "whsec_test";
+  return s;
+}
+
+std::string bearer() {
+  const long now = TestServer::kNow / 1000;
+  return "Bearer " + rsaKey().sign(clerkClaims(now), "RS256");
+}
+
+std::string concrete(const std::string& pattern) {
+  return std::regex_replace(pattern, std::regex(":[A-Za-z]+"), "000000000000000000000000");
+}
+
+TEST(AuthServer, EveryProtectedRouteWithoutCredentialsIs401) {
+  TestServer server(clerkSettings());
+  ASSERT_TRUE(server.app().authConfigured());
+  HttpClient c = server.client();
+  const std::string token = bearer();
+  int checked = 0;
+  for (const auto& [method, pattern] : server.app().routeTable()) {
+    const std::string path = concrete(pattern);
+    const std::string body = method == "POST" || method == "PATCH" ? "{}" : "";
+    auto bare = c.request(method, path, body, {{"Content-Type", "application/json"}});
+    if (kOpenRoutes.count(method + " " + pattern)) {
+      EXPECT_NE(bare.status, 401) << method << " " << pattern << " is open in API.md";
+      continue;
+    }
+    if (pattern == "/metrics") {
+      EXPECT_EQ(bare.status, 200) << "open while METRICS_TOKEN is unset";
+      continue;
+    }
+    ++checked;
+    EXPECT_EQ(bare.status, 401) << method << " " << pattern << " answered without credentials";
+    EXPECT_EQ(bare.json().at("ok").as_bool(), false);
+    EXPECT_EQ(bare.header("www-authenticate"), R"(Bearer realm="minicrm")");
+    auto forged =
+        c.request(method, path, body,
+                  {{"Content-Type", "application/json"},
+                   {"Authorization", "Bearer " + rsaKey().sign(clerkClaims(1), "RS256")}});
+    EXPECT_EQ(forged.status, 401) << method << " " << pattern << " took an expired token";
+    auto ok = c.request(method, path, body,
+                        {{"Content-Type", "application/json"}, {"Authorization", token}});
+    EXPECT_NE(ok.status, 401) << method << " " << pattern << ": " << ok.body;
+    EXPECT_NE(ok.status, 403) << method << " " << pattern;
+  }
+  EXPECT_GT(checked, 15);
+}
+
+// docs/openapi.yaml: every protected operation carries both bearer schemes (the top-level
+// security), and exactly the open routes opt out.
+TEST(AuthServer, OpenApiSecurityMatchesTheRoutes) {
+  TestServer server;
+  const auto doc = server.client().get("/api/v1/openapi.json").json().as_object();
+  const auto& schemes = doc.at("components").at("securitySchemes").as_object();
+  EXPECT_EQ(schemes.at("bearerJwt").at("scheme").as_string(), "bearer");
+  EXPECT_EQ(schemes.at("apiKey").at("scheme").as_string(), "bearer");
+  const auto& global = doc.at("security").as_array();
+  ASSERT_EQ(global.size(), 2u);
+  std::set<std::string> globalNames;
+  for (const auto& requirement : global)
+    for (const auto& kv : requirement.as_object())
+      globalNames.insert(std::string(kv.key()));
+  EXPECT_EQ(globalNames, (std::set<std::string>{"bearerJwt", "apiKey"}));
+  int protectedOps = 0;
+  for (const auto& path : doc.at("paths").as_object()) {
+    const std::string templ =
+        std::regex_replace(std::string(path.key()), std::regex(R"(\{([A-Za-z0-9_]+)\})"), ":$1");
+    for (const auto& op : path.value().as_object()) {
+      std::string method(op.key());
+      if (method == "parameters" || method == "summary" || method == "description") continue;
+      for (char& ch : method)
+        ch = static_cast<char>(std::toupper(ch));
+      const auto* own = op.value().as_object().if_contains("security");
+      const std::string route = method + " " + templ;
+      if (templ == "/metrics") {
+        ASSERT_TRUE(own) << route;
+        continue;
+      }
+      if (kOpenRoutes.count(route)) {
+        ASSERT_TRUE(own && own->as_array().empty()) << route << " must say security: []";
+      } else {
+        ++protectedOps;
+        EXPECT_FALSE(own) << route << " must keep the API-wide bearer requirement";
+      }
+    }
+  }
+  EXPECT_GT(protectedOps, 15);
+}
+
+TEST(AuthServer, ApiKeysWorkAndNewOnesAreAcceptedWithinFiveSeconds) {
+  cli::Settings s;
+  s.auth = "required";
+  s.receiptWebhookSecret = "whsec_test";
+  TestServer server(s);
+  ASSERT_TRUE(server.app().authConfigured());
+  HttpClient c = server.client();
+  IdGenerator ids(server.clock());
+  Store& store = server.app().store();
+  EXPECT_EQ(c.get("/api/v1/customers").status, 401);
+  // An unknown key: the server reads the stored keys now.
+  EXPECT_EQ(c.request("GET", "/api/v1/customers", "",
+                      {{"Authorization", "Bearer " + auth::generateApiKey()}})
+                .status,
+            401);
+
+  auto created = auth::createApiKey(store, server.clock(), ids, "ci", "member", std::nullopt);
+  ASSERT_TRUE(created.ok());
+  const std::vector<std::pair<std::string, std::string>> auth = {
+      {"Authorization", "Bearer " + created->key}};
+  // The server read the keys a moment ago; the new one shows up once that is 5 s old.
+  EXPECT_EQ(c.request("GET", "/api/v1/customers", "", auth).status, 401);
+  server.clock().advance(5'000);
+  EXPECT_EQ(c.request("GET", "/api/v1/customers", "", auth).status, 200);
+  for (int i = 0; i < 20; ++i)
+    EXPECT_EQ(c.request("GET", "/api/v1/customers", "", auth).status, 200);
+
+  // Revoked: refused within 5 s, and the uses above were written once, in a batch.
+  const auto before = store.listApiKeys()->front();
+  EXPECT_FALSE(before.lastUsedAt) << "no write per request";
+  ASSERT_TRUE(store
+                  .writeSync([&](WriteTx& tx) {
+                    return tx.revokeApiKey(created->record.id, server.clock().now());
+                  })
+                  .ok());
+  server.clock().advance(5'000);
+  EXPECT_EQ(c.request("GET", "/api/v1/customers", "", auth).status, 401);
+  std::optional<Millis> used;
+  for (int i = 0; i < 100 && !used; ++i) {
+    used = store.listApiKeys()->front().lastUsedAt;
+    if (!used) std::this_thread::sleep_for(20ms);
+  }
+  ASSERT_TRUE(used);
+  EXPECT_EQ(*used, TestServer::kNow + 5'000);
+}
+
+TEST(AuthServer, ExpiredKeysAreRefused) {
+  cli::Settings s;
+  s.auth = "required";
+  s.receiptWebhookSecret = "whsec_test";
+  TestServer server(s);
+  IdGenerator ids(server.clock());
+  auto created = auth::createApiKey(server.app().store(), server.clock(), ids, "temp", "member",
+                                    Millis(60'000));
+  ASSERT_TRUE(created.ok());
+  HttpClient c = server.client();
+  server.clock().advance(5'000);
+  const std::vector<std::pair<std::string, std::string>> auth = {
+      {"Authorization", "Bearer " + created->key}};
+  EXPECT_EQ(c.request("GET", "/api/v1/customers", "", auth).status, 200);
+  server.clock().advance(60'000);
+  EXPECT_EQ(c.request("GET", "/api/v1/customers", "", auth).status, 401);
+}
+
+TEST(AuthServer, MetricsTokenGuardsMetrics) {
+  cli::Settings s;
+  s.metricsToken = "m3trics-token";
+  TestServer server(s);  // open local mode otherwise
+  HttpClient c = server.client();
+  EXPECT_EQ(c.get("/metrics").status, 401);
+  EXPECT_EQ(c.request("GET", "/metrics", "", {{"Authorization", "Bearer nope"}}).status, 401);
+  EXPECT_EQ(c.request("GET", "/metrics", "", {{"Authorization", "Bearer m3trics-token"}}).status,
+            200);
+  EXPECT_EQ(c.get("/api/v1/customers").status, 200) << "the rest stays open in local mode";
+}
+
+TEST(AuthServer, ReadyzWarnsInOpenLocalModeOnly) {
+  {
+    TestServer open;
+    EXPECT_FALSE(open.app().authConfigured());
+    auto res = open.client().get("/readyz");
+    EXPECT_EQ(res.json().at("data").at("auth").as_string(), "open");
+    EXPECT_NE(std::string(res.json().at("data").at("warning").as_string()).find("No auth"),
+              std::string::npos);
+  }
+  TestServer secured(clerkSettings());
+  auto res = secured.client().get("/readyz");
+  EXPECT_EQ(res.json().at("data").at("auth").as_string(), "required");
+  EXPECT_FALSE(res.json().at("data").as_object().contains("warning"));
+}
+
+Status startWith(cli::Settings s) {
+  TempDir dir("minicrm-start");
+  ManualClock clock(TestServer::kNow);
+  s.port = 0;
+  s.databaseUrl = "sqlite:" + dir.newFile("s.db");
+  s.accessLog = false;
+  cli::App app(s, clock, false);
+  Status st = app.start();
+  app.stop();
+  app.wait();
+  return st;
+}
+
+TEST(AuthServer, OpenModeRefusesANonLoopbackHostUnlessInsecure) {
+  cli::Settings s;
+  s.host = "0.0.0.0";
+  Status refused = startWith(s);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("HOST"), std::string::npos);
+  EXPECT_NE(refused.error().message.find("--insecure"), std::string::npos);
+  s.insecure = true;
+  EXPECT_TRUE(startWith(s).ok());
+  s.host = "127.0.0.2";
+  s.insecure = false;
+  EXPECT_TRUE(startWith(s).ok()) << "all of 127.0.0.0/8 is loopback";
+}
+
+TEST(AuthServer, AuthWithoutAWebhookSecretRefusesToStart) {
+  cli::Settings s = clerkSettings();
+  s.receiptWebhookSecret.clear();
+  Status refused = startWith(s);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.error().message.find("RECEIPT_WEBHOOK_SECRET"), std::string::npos);
+  s.receiptWebhookSecret = "whsec";
+  s.host = "0.0.0.0";
+  EXPECT_TRUE(startWith(s).ok()) << "with auth, any address is fine";
+}
+
+TEST(AuthServer, VendorSimulatorIsOffWithAuthUnlessAskedFor) {
+  cli::Settings s;
+  EXPECT_TRUE(s.vendorSimEnabled(false));
+  EXPECT_FALSE(s.vendorSimEnabled(true));
+  s.vendorSim = "on";
+  EXPECT_TRUE(s.vendorSimEnabled(true));
+  s.vendorSim = "off";
+  EXPECT_FALSE(s.vendorSimEnabled(false));
+}
+
+TEST(AuthBinary, KeysCommandsCreateListAndRevoke) {
+  TempDir dir("minicrm-keys");
+  const std::string url = "sqlite:" + dir.newFile("k.db");
+  ProcessResult created = runProcess({MINICRM_BINARY, "keys", "create", "--name", "ci", "--expires",
+                                      "90d", "--database-url", url});
+  ASSERT_EQ(created.exitCode, 0) << created.output;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(created.output, m, std::regex("mck_[A-Za-z0-9_-]{43}")))
+      << created.output;
+  const std::string key = m.str();
+  ASSERT_TRUE(std::regex_search(created.output, m, std::regex("API key ([0-9a-f]{24})")));
+  const std::string id = m[1];
+
+  ProcessResult list = runProcess({MINICRM_BINARY, "keys", "list", "--database-url", url});
+  EXPECT_EQ(list.exitCode, 0);
+  EXPECT_NE(list.output.find(id), std::string::npos) << list.output;
+  EXPECT_NE(list.output.find("member"), std::string::npos);
+  EXPECT_NE(list.output.find("active"), std::string::npos);
+  EXPECT_EQ(list.output.find(key), std::string::npos) << "a key is shown only once";
+
+  // A key exists, so auth is configured: the webhook secret is now required.
+  const int port = freePort();
+  ProcessResult refused = runProcess({MINICRM_BINARY, "serve", "--port", std::to_string(port)},
+                                     {{"DATABASE_URL", url}, {"RECEIPT_WEBHOOK_SECRET", ""}});
+  EXPECT_EQ(refused.exitCode, 2);
+  EXPECT_NE(refused.output.find("RECEIPT_WEBHOOK_SECRET"), std::string::npos) << refused.output;
+
+  {
+    Process server({MINICRM_BINARY, "serve", "--port", std::to_string(port)},
+                   {{"DATABASE_URL", url}, {"RECEIPT_WEBHOOK_SECRET", "whsec"}});
+    ASSERT_TRUE(waitHealthy(port));
+    HttpClient c("http://127.0.0.1:" + std::to_string(port));
+    EXPECT_EQ(c.get("/api/v1/customers").status, 401);
+    EXPECT_EQ(
+        c.request("GET", "/api/v1/customers", "", {{"Authorization", "Bearer " + key}}).status,
+        200);
+    server.signal(SIGTERM);
+    ProcessResult r = server.wait();
+    EXPECT_EQ(r.exitCode, 0);
+    EXPECT_EQ(r.output.find(key), std::string::npos) << "keys are never logged";
+    EXPECT_EQ(r.output.find("OPEN LOCAL MODE"), std::string::npos);
+  }
+
+  EXPECT_EQ(runProcess({MINICRM_BINARY, "keys", "revoke", id, "--database-url", url}).exitCode, 0);
+  EXPECT_NE(runProcess({MINICRM_BINARY, "keys", "revoke", id, "--database-url", url}).exitCode, 0);
+  EXPECT_NE(
+      runProcess({MINICRM_BINARY, "keys", "list", "--database-url", url}).output.find("revoked"),
+      std::string::npos);
+  EXPECT_NE(runProcess({MINICRM_BINARY, "keys", "create", "--name", "x", "--role", "root",
+                        "--database-url", url})
+                .exitCode,
+            0);
+}
+
+TEST(AuthBinary, OpenModeWarnsAndInsecureIsABareFlag) {
+  TempDir dir("minicrm-insecure");
+  const std::string url = "sqlite:" + dir.newFile("i.db");
+  ProcessResult refused =
+      runProcess({MINICRM_BINARY, "serve", "--host", "0.0.0.0"}, {{"DATABASE_URL", url}});
+  EXPECT_EQ(refused.exitCode, 2);
+  EXPECT_NE(refused.output.find("--insecure"), std::string::npos) << refused.output;
+
+  const int port = freePort();
+  Process server(
+      {MINICRM_BINARY, "serve", "--host", "0.0.0.0", "--insecure", "--port", std::to_string(port)},
+      {{"DATABASE_URL", url}});
+  ASSERT_TRUE(waitHealthy(port));
+  server.signal(SIGTERM);
+  ProcessResult r = server.wait();
+  EXPECT_EQ(r.exitCode, 0);
+  EXPECT_NE(r.output.find("OPEN LOCAL MODE"), std::string::npos) << r.output;
+}
+
+}  // namespace
+}  // namespace minicrm::testing
