@@ -76,6 +76,9 @@ Status App::start() {
   po.workerThreads = settings_.workerThreads;
   po.authenticator = p->security.authenticator;
   po.metricsToken = settings_.metricsToken;
+  po.perAddress = {settings_.rateLimitPerIp.perSecond, settings_.rateLimitPerIp.burst};
+  po.perPrincipal = {settings_.rateLimitPerPrincipal.perSecond,
+                     settings_.rateLimitPerPrincipal.burst};
   p->pipeline = std::make_unique<http::Pipeline>(p->router, po);
   if (auto* sqlite = dynamic_cast<sqlite::SqliteStore*>(p->store.get())) {
     auto& m = p->pipeline->metrics();
@@ -98,6 +101,11 @@ Status App::start() {
   so.port = static_cast<std::uint16_t>(settings_.port);
   so.ioThreads = settings_.ioThreads;
   so.handleSignals = handleSignals_;
+  so.maxConnections = settings_.maxConnections;
+  so.headerLimit = settings_.maxHeaderBytes;
+  so.headerCountLimit = settings_.maxHeaders;
+  so.requestTimeout = std::chrono::seconds(settings_.requestTimeoutSeconds);
+  so.idleTimeout = std::chrono::seconds(settings_.idleTimeoutSeconds);
   p->server = std::make_unique<http::Server>(so, *p->pipeline);
   if (Status s = p->server->listen(); !s.ok()) return s;
   p->server->start();

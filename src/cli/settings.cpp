@@ -57,6 +57,21 @@ std::vector<std::string> splitOrigins(std::string_view text) {
   return out;
 }
 
+// "N/s", "N/min", "N/h" or "off".
+std::optional<Settings::Rate> parseRate(std::string_view s) {
+  if (iequals(s, "off") || s == "0") return Settings::Rate{};
+  const std::size_t slash = s.find('/');
+  auto n = parseLong(s.substr(0, slash));
+  if (!n || *n <= 0 || slash == std::string_view::npos) return std::nullopt;
+  const std::string_view unit = s.substr(slash + 1);
+  double seconds = 0;
+  if (unit == "s") seconds = 1;
+  if (unit == "min" || unit == "m") seconds = 60;
+  if (unit == "h") seconds = 3600;
+  if (seconds == 0) return std::nullopt;
+  return Settings::Rate{static_cast<double>(*n) / seconds, static_cast<double>(*n)};
+}
+
 }  // namespace
 
 const std::vector<SettingSpec>& settingSpecs() {
@@ -106,6 +121,18 @@ const std::vector<SettingSpec>& settingSpecs() {
        "HMAC secret of the signed delivery-receipt webhook; required once auth is configured"},
       {"VENDOR_SIM", "--vendor-sim", "auto",
        "Mount the vendor simulator in the server: on, off, auto (only without auth)"},
+      {"RATE_LIMIT_PER_IP", "--rate-limit-per-ip", "off",
+       "Requests per client address: N/s, N/min or N/h (bursts up to N), or off"},
+      {"RATE_LIMIT_PER_PRINCIPAL", "--rate-limit-per-principal", "off",
+       "Authenticated requests per caller: N/s, N/min or N/h (bursts up to N), or off"},
+      {"MAX_CONNECTIONS", "--max-connections", "10000",
+       "Open HTTP connections; more are answered 503"},
+      {"MAX_HEADER_BYTES", "--max-header-bytes", "16384",
+       "Request line and headers larger than this answer 431"},
+      {"MAX_HEADERS", "--max-headers", "100", "Requests with more header fields answer 431"},
+      {"REQUEST_TIMEOUT", "--request-timeout", "30",
+       "Seconds to receive a whole request once it has started (and to send the answer)"},
+      {"IDLE_TIMEOUT", "--idle-timeout", "75", "Seconds a keep-alive connection may wait idle"},
   };
   return specs;
 }
@@ -143,6 +170,16 @@ void resolveSecuritySettings(const std::map<std::string, std::string>& flags, Se
                              std::vector<FieldError>& errors) {
   auto text = [&](const char* name, std::string& out) {
     if (auto v = lookup(flags, name)) out = std::string(trim(*v));
+  };
+  auto number = [&](const char* name, unsigned& out, long min, long max) {
+    if (auto v = lookup(flags, name)) {
+      auto n = parseLong(*v);
+      if (!n || *n < min || *n > max) {
+        errors.push_back({name, fmt::format("must be an integer from {} to {}", min, max)});
+      } else {
+        out = static_cast<unsigned>(*n);
+      }
+    }
   };
   if (auto v = lookup(flags, "AUTH")) {
     const std::string mode = asciiLower(*v);
@@ -205,6 +242,22 @@ void resolveSecuritySettings(const std::map<std::string, std::string>& flags, Se
       errors.push_back({"VENDOR_SIM", "must be on, off or auto"});
     }
   }
+  for (auto [name, out] : {std::pair{"RATE_LIMIT_PER_IP", &s.rateLimitPerIp},
+                           std::pair{"RATE_LIMIT_PER_PRINCIPAL", &s.rateLimitPerPrincipal}}) {
+    if (auto v = lookup(flags, name)) {
+      auto rate = parseRate(trim(*v));
+      if (!rate) {
+        errors.push_back({name, "must be N/s, N/min, N/h or off (e.g. 600/min)"});
+      } else {
+        *out = *rate;
+      }
+    }
+  }
+  number("MAX_CONNECTIONS", s.maxConnections, 1, 1'000'000);
+  number("MAX_HEADER_BYTES", s.maxHeaderBytes, 1024, 1 << 20);
+  number("MAX_HEADERS", s.maxHeaders, 8, 10'000);
+  number("REQUEST_TIMEOUT", s.requestTimeoutSeconds, 1, 3600);
+  number("IDLE_TIMEOUT", s.idleTimeoutSeconds, 1, 3600);
 }
 
 }  // namespace

@@ -34,7 +34,7 @@ struct Settings {
   unsigned workerThreads = 4;
   std::string sqliteSynchronous = "FULL";
 
-  // Auth (README, "Securing MiniCRM").
+  // Auth and abuse limits (README, "Securing MiniCRM").
   std::string auth = "auto";  // "required": refuse requests without credentials even with no
                               // provider or key configured yet
   bool insecure = false;      // allow a non-loopback HOST without auth
@@ -51,6 +51,17 @@ struct Settings {
   std::string metricsToken;
   std::string receiptWebhookSecret;
   std::string vendorSim = "auto";  // on, off, auto (on exactly when auth is not configured)
+  struct Rate {
+    double perSecond = 0;  // 0: off
+    double burst = 0;
+  };
+  Rate rateLimitPerIp;
+  Rate rateLimitPerPrincipal;
+  unsigned maxConnections = 10000;
+  unsigned maxHeaderBytes = 16 * 1024;
+  unsigned maxHeaders = 100;
+  unsigned requestTimeoutSeconds = 30;
+  unsigned idleTimeoutSeconds = 75;
 
   // A JWT provider (Clerk or OIDC) is configured.
   bool identityProviderConfigured() const {

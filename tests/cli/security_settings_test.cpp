@@ -18,7 +18,7 @@ class SecuritySettings : public ::testing::Test {
   }
 };
 
-TEST_F(SecuritySettings, DefaultsAreOpenLocalMode) {
+TEST_F(SecuritySettings, DefaultsAreOpenLocalModeWithoutLimits) {
   auto s = resolveSettings({});
   ASSERT_TRUE(s.ok());
   EXPECT_EQ(s->auth, "auto");
@@ -27,20 +27,30 @@ TEST_F(SecuritySettings, DefaultsAreOpenLocalMode) {
   EXPECT_EQ(s->clerkApiUrl, "https://api.clerk.com");
   EXPECT_EQ(s->roleClaims, (std::vector<std::string>{"role", "roles"}));
   EXPECT_EQ(s->vendorSim, "auto");
+  EXPECT_EQ(s->rateLimitPerIp.perSecond, 0);
+  EXPECT_EQ(s->rateLimitPerPrincipal.perSecond, 0);
+  EXPECT_EQ(s->maxHeaderBytes, 16384u);
+  EXPECT_EQ(s->maxHeaders, 100u);
+  EXPECT_EQ(s->requestTimeoutSeconds, 30u);
+  EXPECT_EQ(s->idleTimeoutSeconds, 75u);
 }
 
-TEST_F(SecuritySettings, ProvidersAndLists) {
+TEST_F(SecuritySettings, ProvidersListsAndRates) {
   setenv("CLERK_SECRET_KEY", "sk_test_abc", 1);
   setenv("CLERK_AUTHORIZED_PARTIES", "http://localhost:5173/, https://app.example.com", 1);
   setenv("OIDC_ISSUER", "https://accounts.google.com", 1);
   setenv("OIDC_AUDIENCE", "1234.apps.googleusercontent.com", 1);
   setenv("ADMIN_SUBJECTS", "user_1, boss@example.com", 1);
-  auto s = resolveSettings({{"INSECURE", "on"}});
+  setenv("RATE_LIMIT_PER_IP", "600/min", 1);
+  auto s = resolveSettings({{"RATE_LIMIT_PER_PRINCIPAL", "5/s"}, {"INSECURE", "on"}});
   ASSERT_TRUE(s.ok()) << s.error().message;
   EXPECT_TRUE(s->identityProviderConfigured());
   EXPECT_EQ(s->clerkAuthorizedParties,
             (std::vector<std::string>{"http://localhost:5173", "https://app.example.com"}));
   EXPECT_EQ(s->adminSubjects, (std::vector<std::string>{"user_1", "boss@example.com"}));
+  EXPECT_DOUBLE_EQ(s->rateLimitPerIp.perSecond, 10.0);
+  EXPECT_DOUBLE_EQ(s->rateLimitPerIp.burst, 600.0);
+  EXPECT_DOUBLE_EQ(s->rateLimitPerPrincipal.perSecond, 5.0);
   EXPECT_TRUE(s->insecure);
 }
 
@@ -48,13 +58,15 @@ TEST_F(SecuritySettings, InvalidValuesNameTheirSetting) {
   auto s = resolveSettings({{"AUTH", "maybe"},
                             {"CLERK_API_URL", "http://api.clerk.com"},
                             {"OIDC_JWKS_URL", "https://idp.example/jwks"},
-                            {"VENDOR_SIM", "sometimes"}});
+                            {"RATE_LIMIT_PER_IP", "lots"},
+                            {"VENDOR_SIM", "sometimes"},
+                            {"MAX_HEADERS", "1"}});
   ASSERT_FALSE(s.ok());
   std::vector<std::string> named;
   for (const auto& f : s.error().fields)
     named.push_back(f.path);
-  EXPECT_EQ(named,
-            (std::vector<std::string>{"AUTH", "CLERK_API_URL", "OIDC_ISSUER", "VENDOR_SIM"}));
+  EXPECT_EQ(named, (std::vector<std::string>{"AUTH", "CLERK_API_URL", "OIDC_ISSUER", "VENDOR_SIM",
+                                             "RATE_LIMIT_PER_IP", "MAX_HEADERS"}));
   // Secrets never appear in messages.
   setenv("CLERK_SECRET_KEY", "sk_live_supersecret", 1);
   auto t = resolveSettings({{"AUTH", "maybe"}});

@@ -1,6 +1,6 @@
 // Authentication and authorisation as the pipeline applies them, on a test router: who the
 // principal is for each kind of credential, 401 versus 403, the access levels, and the
-// bodies of errors. No network: requests go to Pipeline::handle.
+// headers and bodies every answer carries. No network: requests go to Pipeline::handle.
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
@@ -37,6 +37,13 @@ class AuthPipeline : public ::testing::Test {
     router_.add(http::Method::GET, "/open", echoPrincipal).access = http::Access::open;
     router_.add(http::Method::POST, "/hook", echoPrincipal).access = http::Access::signature;
     router_.add(http::Method::GET, "/metrics", echoPrincipal).access = http::Access::metrics;
+    router_
+        .add(
+            http::Method::GET, "/page",
+            [](http::Request&, http::Reply reply) {
+              reply(http::rawResponse(200, "<!doctype html><p>hi</p>", "text/html; charset=utf-8"));
+            })
+        .access = http::Access::open;
     router_.add(http::Method::GET, "/api/v1/boom", [](http::Request&, http::Reply) {
       throw std::runtime_error("SELECT key_hash FROM api_keys WHERE ... at frame #3");
     });
@@ -183,6 +190,20 @@ TEST_F(AuthPipeline, OpenLocalModeCallerIsTheAdminLocal) {
   EXPECT_EQ(data(res).at("subject").as_string(), "local");
   EXPECT_TRUE(data(res).at("admin").as_bool());
   EXPECT_EQ(call(*openPipeline_, http::Method::GET, "/metrics").status, 200);
+}
+
+TEST_F(AuthPipeline, SecurityHeadersOnEveryAnswer) {
+  auto json = call(http::Method::GET, "/api/v1/whoami");
+  EXPECT_EQ(header(json, "Content-Security-Policy"), "default-src 'none'; frame-ancestors 'none'");
+  EXPECT_EQ(header(json, "X-Content-Type-Options"), "nosniff");
+  EXPECT_EQ(header(json, "Cache-Control"), "no-store");
+  auto html = call(http::Method::GET, "/page");
+  const std::string csp = header(html, "Content-Security-Policy");
+  EXPECT_NE(csp.find("default-src 'self'"), std::string::npos) << csp;
+  EXPECT_NE(csp.find("object-src 'none'"), std::string::npos);
+  EXPECT_NE(csp.find("frame-ancestors 'none'"), std::string::npos);
+  EXPECT_EQ(csp.find("unsafe-inline"), std::string::npos);
+  EXPECT_EQ(header(html, "X-Frame-Options"), "DENY");
 }
 
 TEST_F(AuthPipeline, ErrorsNeverShowInternals) {

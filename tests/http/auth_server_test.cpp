@@ -1,8 +1,13 @@
 // The server with auth configured, over real connections: every protected route refuses
 // callers without credentials (walking the route table, so no route can be forgotten),
-// API keys come and go while it runs, and the start-up rules of open local mode.
+// API keys come and go while it runs, limits answer 429/431/503, slow clients are cut off,
+// and the start-up rules of open local mode.
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <boost/json/parse.hpp>
 
@@ -205,6 +210,135 @@ TEST(AuthServer, MetricsTokenGuardsMetrics) {
   EXPECT_EQ(c.request("GET", "/metrics", "", {{"Authorization", "Bearer m3trics-token"}}).status,
             200);
   EXPECT_EQ(c.get("/api/v1/customers").status, 200) << "the rest stays open in local mode";
+}
+
+TEST(AuthServer, PerAddressRateLimitAnswers429WithRetryAfter) {
+  cli::Settings s;
+  s.rateLimitPerIp = {3.0 / 60.0, 3};  // 3/min
+  TestServer server(s);
+  HttpClient c = server.client();
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(c.get("/api/v1/customers").status, 200) << i;
+  auto limited = c.get("/api/v1/customers");
+  EXPECT_EQ(limited.status, 429);
+  EXPECT_EQ(limited.json().at("ok").as_bool(), false);
+  const int retry = std::stoi(limited.header("retry-after"));
+  EXPECT_GE(retry, 1);
+  EXPECT_LE(retry, 20);
+  EXPECT_EQ(c.get("/healthz").status, 429) << "every route counts for an address";
+  EXPECT_EQ(c.get("/no/such/path").status, 429) << "and so does probing for paths";
+}
+
+TEST(AuthServer, PerPrincipalRateLimitIsPerCaller) {
+  cli::Settings s = clerkSettings();
+  s.rateLimitPerPrincipal = {2.0 / 60.0, 2};
+  TestServer server(s);
+  HttpClient c = server.client();
+  const long now = TestServer::kNow / 1000;
+  auto as = [&](const char* sub) {
+    return std::vector<std::pair<std::string, std::string>>{
+        {"Authorization", "Bearer " + rsaKey().sign(clerkClaims(now, sub), "RS256")}};
+  };
+  EXPECT_EQ(c.request("GET", "/api/v1/customers", "", as("user_a")).status, 200);
+  EXPECT_EQ(c.request("GET", "/api/v1/customers", "", as("user_a")).status, 200);
+  auto limited = c.request("GET", "/api/v1/customers", "", as("user_a"));
+  EXPECT_EQ(limited.status, 429);
+  EXPECT_FALSE(limited.header("retry-after").empty());
+  EXPECT_EQ(c.request("GET", "/api/v1/customers", "", as("user_b")).status, 200);
+  EXPECT_EQ(c.get("/healthz").status, 200) << "open routes are not per-principal";
+}
+
+TEST(AuthServer, TooManyHeaderFieldsIs431) {
+  TestServer server;
+  HttpClient c = server.client();
+  std::vector<std::pair<std::string, std::string>> many;
+  for (int i = 0; i < 120; ++i)
+    many.emplace_back("X-H" + std::to_string(i), "v");
+  auto res = c.request("GET", "/healthz", "", many);
+  EXPECT_EQ(res.status, 431);
+  EXPECT_EQ(server.client().request("GET", "/healthz", "", {{"X-One", "v"}}).status, 200);
+}
+
+// A raw TCP connection to the test server.
+class RawSocket {
+ public:
+  explicit RawSocket(std::uint16_t port) : fd_(socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+      throw std::runtime_error("connect failed");
+    }
+    timeval tv{0, 50'000};
+    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  }
+  ~RawSocket() { close(fd_); }
+  // False once the server has closed the connection.
+  bool send(std::string_view data) {
+    return ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(data.size());
+  }
+  // True when the server closed (EOF or reset); reads and drops whatever it sent.
+  bool closedByServer() {
+    char buf[4096];
+    const ssize_t n = recv(fd_, buf, sizeof buf, 0);
+    if (n > 0) received_.append(buf, static_cast<std::size_t>(n));
+    return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+  }
+  const std::string& received() const { return received_; }
+
+ private:
+  int fd_;
+  std::string received_;
+};
+
+TEST(AuthServer, SlowLorisIsCutOffAtTheRequestTimeout) {
+  cli::Settings s;
+  s.requestTimeoutSeconds = 1;
+  TestServer server(s);
+  std::vector<std::unique_ptr<RawSocket>> slow;
+  for (int i = 0; i < 20; ++i) {
+    slow.push_back(std::make_unique<RawSocket>(server.port()));
+    slow.back()->send("GET /healthz HTTP/1.1\r\nHost: x\r\n");
+  }
+  const auto start = std::chrono::steady_clock::now();
+  bool allClosed = false;
+  while (!allClosed && std::chrono::steady_clock::now() - start < 5s) {
+    allClosed = true;
+    for (auto& s : slow) {
+      s->send("X");  // one header byte at a time, never finishing the line
+      if (!s->closedByServer()) allClosed = false;
+    }
+    // Meanwhile everybody else is served at once.
+    const auto t0 = std::chrono::steady_clock::now();
+    EXPECT_EQ(server.client().get("/healthz").status, 200);
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 500ms);
+    std::this_thread::sleep_for(100ms);
+  }
+  const auto held = std::chrono::steady_clock::now() - start;
+  EXPECT_TRUE(allClosed) << "slow clients were still connected after 5 s";
+  EXPECT_GE(held, 900ms);
+  EXPECT_LT(held, 3s);
+}
+
+TEST(AuthServer, IdleConnectionsBeyondTheCapAre503) {
+  cli::Settings s;
+  s.maxConnections = 3;
+  TestServer server(s);
+  std::vector<std::unique_ptr<RawSocket>> held;
+  for (int i = 0; i < 3; ++i)
+    held.push_back(std::make_unique<RawSocket>(server.port()));
+  std::this_thread::sleep_for(100ms);
+  auto refused = server.client().get("/healthz");
+  EXPECT_EQ(refused.status, 503);
+  EXPECT_NE(refused.body.find("Too many open connections"), std::string::npos);
+  held.pop_back();
+  bool served = false;
+  for (int i = 0; i < 50 && !served; ++i) {
+    served = server.client().get("/healthz").status == 200;
+    if (!served) std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_TRUE(served) << "a freed slot is usable again";
 }
 
 TEST(AuthServer, ReadyzWarnsInOpenLocalModeOnly) {
