@@ -20,6 +20,7 @@
 #include "core/id.h"
 #include "store/store.h"
 #include "support/jwt_fixtures.h"
+#include "support/openapi.h"
 #include "support/process.h"
 #include "support/temp_dir.h"
 #include "support/test_server.h"
@@ -111,26 +112,17 @@ TEST(AuthServer, OpenApiSecurityMatchesTheRoutes) {
       globalNames.insert(std::string(kv.key()));
   EXPECT_EQ(globalNames, (std::set<std::string>{"bearerJwt", "apiKey"}));
   int protectedOps = 0;
-  for (const auto& path : doc.at("paths").as_object()) {
-    const std::string templ =
-        std::regex_replace(std::string(path.key()), std::regex(R"(\{([A-Za-z0-9_]+)\})"), ":$1");
-    for (const auto& op : path.value().as_object()) {
-      std::string method(op.key());
-      if (method == "parameters" || method == "summary" || method == "description") continue;
-      for (char& ch : method)
-        ch = static_cast<char>(std::toupper(ch));
-      const auto* own = op.value().as_object().if_contains("security");
-      const std::string route = method + " " + templ;
-      if (templ == "/metrics") {
-        ASSERT_TRUE(own) << route;
-        continue;
-      }
-      if (kOpenRoutes.count(route)) {
-        ASSERT_TRUE(own && own->as_array().empty()) << route << " must say security: []";
-      } else {
-        ++protectedOps;
-        EXPECT_FALSE(own) << route << " must keep the API-wide bearer requirement";
-      }
+  for (const auto& [route, op] : openApiOperations(doc)) {
+    const auto* own = op.if_contains("security");
+    if (route == "GET /metrics") {
+      ASSERT_TRUE(own) << route;
+      continue;
+    }
+    if (kOpenRoutes.count(route)) {
+      ASSERT_TRUE(own && own->as_array().empty()) << route << " must say security: []";
+    } else {
+      ++protectedOps;
+      EXPECT_FALSE(own) << route << " must keep the API-wide bearer requirement";
     }
   }
   EXPECT_GT(protectedOps, 15);
