@@ -12,6 +12,7 @@
 #include <boost/json/parse.hpp>
 
 #include <chrono>
+#include <fstream>
 #include <regex>
 #include <set>
 #include <thread>
@@ -19,6 +20,7 @@
 #include "auth/api_keys.h"
 #include "core/id.h"
 #include "store/store.h"
+#include "support/jwks_server.h"
 #include "support/jwt_fixtures.h"
 #include "support/openapi.h"
 #include "support/process.h"
@@ -126,6 +128,58 @@ TEST(AuthServer, OpenApiSecurityMatchesTheRoutes) {
     }
   }
   EXPECT_GT(protectedOps, 15);
+}
+
+// Providers as the settings configure them, end to end over HTTP.
+TEST(AuthServer, GoogleIdTokensFromAJwksFileWithEitherIssuerSpelling) {
+  TempDir dir("minicrm-google");
+  const std::string jwks = dir.newFile("jwks.json");
+  std::ofstream(jwks) << jwksOf({rsaKey().jwk("RS256")});
+  cli::Settings s;
+  s.oidcIssuer = "https://accounts.google.com";
+  s.oidcJwksUrl = "file:" + jwks;
+  s.oidcAudience = "1234-abc.apps.googleusercontent.com";
+  s.receiptWebhookSecret = "whsec_test";
+  TestServer server(s);
+  HttpClient c = server.client();
+  const long now = TestServer::kNow / 1000;
+  auto call = [&](const boost::json::object& claims) {
+    return c
+        .request("GET", "/api/v1/customers", "",
+                 {{"Authorization", "Bearer " + rsaKey().sign(claims, "RS256")}})
+        .status;
+  };
+  EXPECT_EQ(call(googleClaims(now, s.oidcAudience, "asha@example.com")), 200);
+  EXPECT_EQ(call(googleClaims(now, s.oidcAudience, "asha@example.com", "accounts.google.com")),
+            200);
+  EXPECT_EQ(call(googleClaims(now, "someone-else", "asha@example.com")), 401);
+  EXPECT_EQ(call(googleClaims(now, s.oidcAudience, "asha@example.com", "https://evil.example")),
+            401);
+}
+
+TEST(AuthServer, ClerkSecretKeyFetchesTheJwksFromTheBackendApiAtStart) {
+  JwksServer clerk(jwksOf({rsaKey().jwk()}));
+  cli::Settings s;
+  s.clerkSecretKey = JwksServer::kClerkSecret;
+  s.clerkApiUrl = clerk.baseUrl();
+  s.clerkAuthorizedParties = {"http://localhost:5173"};
+  s.receiptWebhookSecret = "whsec_test";
+  TestServer server(s);
+  EXPECT_EQ(clerk.hits(), 1) << "keys are fetched at start";
+  HttpClient c = server.client();
+  const long now = TestServer::kNow / 1000;
+  EXPECT_EQ(c.request("GET", "/api/v1/customers", "",
+                      {{"Authorization", "Bearer " + rsaKey().sign(clerkClaims(now), "RS256")}})
+                .status,
+            200);
+  EXPECT_EQ(c.request("GET", "/api/v1/customers", "",
+                      {{"Authorization",
+                        "Bearer " + rsaKey().sign(clerkClaims(now, "user_1", "https://x.example",
+                                                              "https://evil.example"),
+                                                  "RS256")}})
+                .status,
+            401);
+  EXPECT_EQ(clerk.hits(), 1);
 }
 
 TEST(AuthServer, ApiKeysWorkAndNewOnesAreAcceptedWithinFiveSeconds) {
