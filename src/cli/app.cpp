@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <curl/curl.h>
+#include "cli/security.h"
 #include "core/id.h"
 #include "core/json_writer.h"
 #include "http/pipeline.h"
@@ -37,6 +38,7 @@ struct App::Parts {
   std::unique_ptr<vendor::VendorSimulator> simulator;  // when mounted
   std::unique_ptr<Dispatcher> dispatcher;
   std::unique_ptr<Scheduler> scheduler;
+  Security security;  // holds the API key cache, which writes to the store as it goes
   http::Router router;
   std::unique_ptr<http::Pipeline> pipeline;
   std::unique_ptr<http::Server> server;
@@ -80,17 +82,20 @@ Status App::start() {
   p->communications = std::make_unique<CommunicationService>(*p->store, clock_, *p->ids);
   static std::once_flag curlInit;
   std::call_once(curlInit, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-  const bool mountSimulator =
-      settings_.vendorSim == "on" || (settings_.vendorSim == "auto" && settings_.vendorUrl.empty());
-  if (mountSimulator) {
+  auto security = setUpSecurity(settings_, *p->store, clock_);
+  if (!security.ok()) return std::move(security).error();
+  p->security = std::move(security).value();
+  if (settings_.vendorSimEnabled(p->security.configured)) {
     vendor::SimulatorOptions so;
     so.successRate = settings_.simSuccessRate;
     so.latencyMinMs = settings_.simLatencyMinMs;
     so.latencyMaxMs = settings_.simLatencyMaxMs;
     so.seed = settings_.simSeed;
     so.secret = settings_.receiptWebhookSecret;
+    // With auth configured only MiniCRM's own signed requests may use it.
+    so.requireSignature = p->security.configured;
     p->simulator = std::make_unique<vendor::VendorSimulator>(so, clock_);
-  } else if (settings_.vendorUrl.empty()) {
+  } else if (settings_.vendorUrl.empty() && settings_.vendorSim == "off") {
     return Error::invalidField("VENDOR_URL",
                                "is required when the vendor simulator is off (VENDOR_SIM=off)");
   }
@@ -105,12 +110,17 @@ Status App::start() {
   Parts* raw = p.get();
   http::addOpsRoutes(p->router,
                      {*p->store, [raw]() -> http::Metrics& { return raw->pipeline->metrics(); },
-                      kOpenApiJson, kVersion});
+                      kOpenApiJson, kVersion, p->security.openModeWarning});
 
   http::PipelineOptions po;
   po.corsOrigins = settings_.corsOrigins;
   po.accessLog = settings_.accessLog;
   po.workerThreads = settings_.workerThreads;
+  po.authenticator = p->security.authenticator;
+  po.metricsToken = settings_.metricsToken;
+  po.perAddress = {settings_.rateLimitPerIp.perSecond, settings_.rateLimitPerIp.burst};
+  po.perPrincipal = {settings_.rateLimitPerPrincipal.perSecond,
+                     settings_.rateLimitPerPrincipal.burst};
   p->pipeline = std::make_unique<http::Pipeline>(p->router, po);
   if (auto* sqlite = dynamic_cast<sqlite::SqliteStore*>(p->store.get())) {
     auto& m = p->pipeline->metrics();
@@ -133,6 +143,11 @@ Status App::start() {
   so.port = static_cast<std::uint16_t>(settings_.port);
   so.ioThreads = settings_.ioThreads;
   so.handleSignals = handleSignals_;
+  so.maxConnections = settings_.maxConnections;
+  so.headerLimit = settings_.maxHeaderBytes;
+  so.headerCountLimit = settings_.maxHeaders;
+  so.requestTimeout = std::chrono::seconds(settings_.requestTimeoutSeconds);
+  so.idleTimeout = std::chrono::seconds(settings_.idleTimeoutSeconds);
   p->server = std::make_unique<http::Server>(so, *p->pipeline);
   if (Status s = p->server->listen(); !s.ok()) return s;
   // Loopback to this server: the mounted simulator's callback and default vendor.
@@ -140,7 +155,13 @@ Status App::start() {
   if (p->simulator) p->simulator->setCallbackUrl(self + "/api/v1/delivery/receipt");
   // Launches a crash interrupted are redone before anything is sent.
   if (Status s = p->campaigns->resumeInterruptedLaunches(); !s.ok()) return s;
-  if (settings_.dispatch) {
+  const bool haveVendor = p->simulator || !settings_.vendorUrl.empty();
+  if (settings_.dispatch && !haveVendor) {
+    spdlog::warn(R"("msg":"campaign messages are not sent: no vendor","hint":{})",
+                 jsonQuote("auth is configured, so the built-in vendor simulator is off: set "
+                           "VENDOR_URL to the messaging vendor, or VENDOR_SIM=on"));
+  }
+  if (settings_.dispatch && haveVendor) {
     DispatchOptions d;
     d.vendorUrl = settings_.vendorUrl.empty() ? self + "/api/v1/vendor/send" : settings_.vendorUrl;
     d.concurrency = settings_.vendorConcurrency;
@@ -163,7 +184,15 @@ Status App::start() {
   spdlog::info(R"("msg":"listening","address":{},"port":{},"database":{},"version":{})",
                jsonQuote(settings_.host), port(), jsonQuote(settings_.databaseUrl),
                jsonQuote(kVersion));
+  if (!parts_->security.configured) {
+    spdlog::warn(R"("msg":"OPEN LOCAL MODE: no auth is configured","warning":{})",
+                 jsonQuote(parts_->security.openModeWarning));
+  }
   return {};
+}
+
+bool App::authConfigured() const {
+  return parts_ && parts_->security.configured;
 }
 
 std::uint16_t App::port() const {

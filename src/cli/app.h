@@ -35,6 +35,9 @@ class App {
   void stop();
 
   Store& store();
+  // Whether callers must authenticate (decided at start: Clerk/OIDC settings, an active API
+  // key, or AUTH=required). False: open local mode.
+  bool authConfigured() const;
   // Every route as (method, path template), e.g. ("GET", "/api/v1/customers/:id").
   std::vector<std::pair<std::string, std::string>> routeTable() const;
 

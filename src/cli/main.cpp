@@ -9,8 +9,10 @@
 
 #include <cstdio>
 #include <map>
+#include <optional>
 
 #include "cli/app.h"
+#include "cli/keys_command.h"
 #include "cli/settings.h"
 #include "cli/vendor_sim.h"
 #include "store/open.h"
@@ -51,10 +53,15 @@ int main(int argc, char** argv) {
   auto addSettings = [&](CLI::App* cmd, const std::vector<std::string>& only) {
     for (const auto& spec : cli::settingSpecs()) {
       if (!only.empty() && std::find(only.begin(), only.end(), spec.env) == only.end()) continue;
-      cmd->add_option_function<std::string>(
-             spec.flag, [&flags, env = spec.env](const std::string& v) { flags[env] = v; },
-             fmt::format("{} (env {}, default {})", spec.help, spec.env, spec.defaultValue))
-          ->type_name("VALUE");
+      auto* option = cmd->add_option_function<std::string>(
+                            spec.flag,
+                            [&flags, env = spec.env](const std::string& v) {
+                              flags[env] = v.empty() ? "on" : v;  // a bare on/off flag means on
+                            },
+                            fmt::format("{} (env {}, default {})", spec.help, spec.env,
+                                        spec.defaultValue.empty() ? "unset" : spec.defaultValue))
+                         ->type_name("VALUE");
+      if (spec.isFlag) option->expected(0, 1);
     }
   };
 
@@ -91,6 +98,19 @@ int main(int argc, char** argv) {
                         "Shared secret: receipts are signed (X-Signature)");
   vendorSim->add_flag("--require-signature", simSettings.simulator.requireSignature,
                       "Accept only send requests signed with --secret");
+  auto* keys = app.add_subcommand("keys", "Manage API keys (Authorization: Bearer mck_...)");
+  keys->require_subcommand(1);
+  std::string keyName, keyRole = "member", keyId;
+  std::optional<std::string> keyExpires;
+  auto* keysCreate = keys->add_subcommand("create", "Create a key and print it once");
+  keysCreate->add_option("--name", keyName, "Name: the caller is key:<name>")->required();
+  keysCreate->add_option("--role", keyRole, "admin or member (default member)");
+  keysCreate->add_option("--expires", keyExpires, "Lifetime such as 90d, 12h, 2w or 1y");
+  auto* keysList = keys->add_subcommand("list", "List keys (never the keys themselves)");
+  auto* keysRevoke = keys->add_subcommand("revoke", "Revoke a key by id");
+  keysRevoke->add_option("ID", keyId, "The key id `keys list` shows")->required();
+  for (auto* cmd : {keysCreate, keysList, keysRevoke})
+    addSettings(cmd, {"DATABASE_URL"});
 
   if (Status s = cli::loadDotEnv(".env"); !s.ok()) return fail(s.error());
   CLI11_PARSE(app, argc, argv);
@@ -120,6 +140,10 @@ int main(int argc, char** argv) {
   auto settings = cli::resolveSettings(flags);
   if (!settings.ok()) return fail(settings.error());
 
+  if (keysCreate->parsed()) return cli::createKeyCommand(*settings, keyName, keyRole, keyExpires);
+  if (keysList->parsed()) return cli::listKeysCommand(*settings);
+  if (keysRevoke->parsed()) return cli::revokeKeyCommand(*settings, keyId);
+
   if (migrate->parsed()) {
     StoreSettings ss;
     ss.databaseUrl = settings->databaseUrl;
@@ -138,6 +162,11 @@ int main(int argc, char** argv) {
     } else {
       std::fprintf(stderr, "minicrm: serving on http://%s:%u (database %s)\n",
                    settings->host.c_str(), server.port(), settings->databaseUrl.c_str());
+      if (!server.authConfigured()) {
+        std::fprintf(stderr,
+                     "minicrm: WARNING: OPEN LOCAL MODE. No auth is configured, so every caller "
+                     "is the admin 'local'. See README, \"Securing MiniCRM\".\n");
+      }
       server.wait();
     }
   }  // the store commits what is queued and closes here

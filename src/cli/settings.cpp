@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "auth/fetch.h"
 #include "core/customer.h"
 #include "core/text.h"
 
@@ -31,6 +32,44 @@ std::optional<bool> parseBool(std::string_view s) {
   if (iequals(s, "1") || iequals(s, "true") || iequals(s, "on") || iequals(s, "yes")) return true;
   if (iequals(s, "0") || iequals(s, "false") || iequals(s, "off") || iequals(s, "no")) return false;
   return std::nullopt;
+}
+
+// Comma-separated values, trimmed, empty ones dropped.
+std::vector<std::string> splitList(std::string_view rest) {
+  std::vector<std::string> out;
+  while (!rest.empty()) {
+    const std::size_t comma = rest.find(',');
+    std::string_view one = trim(rest.substr(0, comma));
+    if (!one.empty()) out.emplace_back(one);
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+  }
+  return out;
+}
+
+// Browser origins: as splitList, without trailing slashes ("http://a.io/" is "http://a.io").
+std::vector<std::string> splitOrigins(std::string_view text) {
+  std::vector<std::string> out;
+  for (auto& one : splitList(text)) {
+    while (!one.empty() && one.back() == '/')
+      one.pop_back();
+    if (!one.empty()) out.push_back(std::move(one));
+  }
+  return out;
+}
+
+// "N/s", "N/min", "N/h" or "off".
+std::optional<Settings::Rate> parseRate(std::string_view s) {
+  if (iequals(s, "off") || s == "0") return Settings::Rate{};
+  const std::size_t slash = s.find('/');
+  auto n = parseLong(s.substr(0, slash));
+  if (!n || *n <= 0 || slash == std::string_view::npos) return std::nullopt;
+  const std::string_view unit = s.substr(slash + 1);
+  double seconds = 0;
+  if (unit == "s") seconds = 1;
+  if (unit == "min" || unit == "m") seconds = 60;
+  if (unit == "h") seconds = 3600;
+  if (seconds == 0) return std::nullopt;
+  return Settings::Rate{static_cast<double>(*n) / seconds, static_cast<double>(*n)};
 }
 
 }  // namespace
@@ -65,16 +104,58 @@ const std::vector<SettingSpec>& settingSpecs() {
       {"VENDOR_RETRY_MAX", "--vendor-retry-max", "5m", "Longest retry delay"},
       {"VENDOR_PAUSE_AFTER_ERRORS", "--vendor-pause-after-errors", "100",
        "Failed sends in a row after which a campaign pauses itself (0: never)"},
-      {"RECEIPT_WEBHOOK_SECRET", "--receipt-webhook-secret", "",
-       "Shared secret: receipts must carry X-Signature; vendor requests are signed with it"},
       {"DISPATCH", "--dispatch", "on", "Send campaign messages (off: launches queue them only)"},
-      {"VENDOR_SIM", "--vendor-sim", "auto",
-       "Mount the vendor simulator: auto (when VENDOR_URL is empty), on, off"},
       {"VENDOR_SIM_SUCCESS_RATE", "--vendor-sim-success-rate", "0.9",
        "Share of simulated messages delivered"},
       {"VENDOR_SIM_LATENCY_MS", "--vendor-sim-latency-ms", "20:200",
        "Simulated receipt delay range MIN:MAX in milliseconds"},
       {"VENDOR_SIM_SEED", "--vendor-sim-seed", "0", "Seed of the simulated outcomes"},
+      {"AUTH", "--auth", "auto",
+       "auto: credentials are required once Clerk, OIDC or an API key is set up; required: "
+       "always"},
+      {"INSECURE", "--insecure", "off",
+       "Allow a non-loopback HOST while no auth is configured (anyone can call the API)", true},
+      {"CLERK_SECRET_KEY", "--clerk-secret-key", "",
+       "Clerk secret key (sk_...): verify Clerk session tokens with the JWKS of Clerk's API"},
+      {"CLERK_API_URL", "--clerk-api-url", "https://api.clerk.com",
+       "Base URL of Clerk's backend API (the JWKS is <url>/v1/jwks)"},
+      {"CLERK_JWT_KEY", "--clerk-jwt-key", "",
+       "Clerk's PEM public key: verify Clerk tokens without any network call"},
+      {"CLERK_AUTHORIZED_PARTIES", "--clerk-authorized-parties", "",
+       "Comma-separated origins a Clerk token's azp may name (e.g. http://localhost:5173)"},
+      {"CLERK_ISSUER", "--clerk-issuer", "",
+       "When set, Clerk tokens must have exactly this iss (your Frontend API URL)"},
+      {"OIDC_ISSUER", "--oidc-issuer", "",
+       "OpenID Connect issuer whose tokens are accepted (e.g. https://accounts.google.com)"},
+      {"OIDC_JWKS_URL", "--oidc-jwks-url", "",
+       "The issuer's JWKS: an https URL or file:PATH (default: found by OpenID discovery)"},
+      {"OIDC_AUDIENCE", "--oidc-audience", "",
+       "Required aud of OIDC tokens (Google: your OAuth client id)"},
+      {"ADMIN_SUBJECTS", "--admin-subjects", "",
+       "Comma-separated token subjects or verified emails that are admins"},
+      {"ROLES_CLAIM", "--roles-claim", "role,roles",
+       "Token claims holding the caller's roles (dotted for nested, e.g. metadata.role); "
+       "role admin or org:admin makes an admin"},
+      {"METRICS_TOKEN", "--metrics-token", "",
+       "When set, GET /metrics needs Authorization: Bearer <METRICS_TOKEN>"},
+      {"RECEIPT_WEBHOOK_SECRET", "--receipt-webhook-secret", "",
+       "HMAC secret: receipts must carry X-Signature, vendor requests are signed with it; "
+       "required once auth is configured"},
+      {"VENDOR_SIM", "--vendor-sim", "auto",
+       "Mount the vendor simulator in the server: on, off, auto (on when neither VENDOR_URL "
+       "nor auth is configured)"},
+      {"RATE_LIMIT_PER_IP", "--rate-limit-per-ip", "off",
+       "Requests per client address: N/s, N/min or N/h (bursts up to N), or off"},
+      {"RATE_LIMIT_PER_PRINCIPAL", "--rate-limit-per-principal", "off",
+       "Authenticated requests per caller: N/s, N/min or N/h (bursts up to N), or off"},
+      {"MAX_CONNECTIONS", "--max-connections", "10000",
+       "Open HTTP connections; more are answered 503"},
+      {"MAX_HEADER_BYTES", "--max-header-bytes", "16384",
+       "Request line and headers larger than this answer 431"},
+      {"MAX_HEADERS", "--max-headers", "100", "Requests with more header fields answer 431"},
+      {"REQUEST_TIMEOUT", "--request-timeout", "30",
+       "Seconds to receive a whole request once it has started (and to send the answer)"},
+      {"IDLE_TIMEOUT", "--idle-timeout", "75", "Seconds a keep-alive connection may wait idle"},
   };
   return specs;
 }
@@ -122,6 +203,104 @@ std::optional<std::int64_t> parseDurationMs(std::string_view text) {
   return std::nullopt;
 }
 
+namespace {
+
+void resolveSecuritySettings(const std::map<std::string, std::string>& flags, Settings& s,
+                             std::vector<FieldError>& errors) {
+  auto text = [&](const char* name, std::string& out) {
+    if (auto v = lookup(flags, name)) out = std::string(trim(*v));
+  };
+  auto number = [&](const char* name, unsigned& out, long min, long max) {
+    if (auto v = lookup(flags, name)) {
+      auto n = parseLong(*v);
+      if (!n || *n < min || *n > max) {
+        errors.push_back({name, fmt::format("must be an integer from {} to {}", min, max)});
+      } else {
+        out = static_cast<unsigned>(*n);
+      }
+    }
+  };
+  if (auto v = lookup(flags, "AUTH")) {
+    const std::string mode = asciiLower(*v);
+    if (mode != "auto" && mode != "required") {
+      errors.push_back({"AUTH", "must be auto or required"});
+    } else {
+      s.auth = mode;
+    }
+  }
+  if (auto v = lookup(flags, "INSECURE")) {
+    auto b = parseBool(*v);
+    if (!b) {
+      errors.push_back({"INSECURE", "must be on or off"});
+    } else {
+      s.insecure = *b;
+    }
+  }
+  text("CLERK_SECRET_KEY", s.clerkSecretKey);
+  text("CLERK_API_URL", s.clerkApiUrl);
+  while (!s.clerkApiUrl.empty() && s.clerkApiUrl.back() == '/')
+    s.clerkApiUrl.pop_back();
+  if (Status st = auth::checkKeyUrl(s.clerkApiUrl, "CLERK_API_URL"); !st.ok()) {
+    errors.push_back(st.error().fields.at(0));
+  }
+  text("CLERK_JWT_KEY", s.clerkJwtKey);
+  text("CLERK_ISSUER", s.clerkIssuer);
+  if (auto v = lookup(flags, "CLERK_AUTHORIZED_PARTIES"))
+    s.clerkAuthorizedParties = splitOrigins(*v);
+  text("OIDC_ISSUER", s.oidcIssuer);
+  text("OIDC_JWKS_URL", s.oidcJwksUrl);
+  text("OIDC_AUDIENCE", s.oidcAudience);
+  if (!s.oidcJwksUrl.empty()) {
+    if (s.oidcIssuer.empty()) {
+      errors.push_back({"OIDC_ISSUER", "is required with OIDC_JWKS_URL (tokens' iss is checked)"});
+    }
+    if (!s.oidcJwksUrl.starts_with("file:")) {
+      if (Status st = auth::checkKeyUrl(s.oidcJwksUrl, "OIDC_JWKS_URL"); !st.ok()) {
+        errors.push_back(st.error().fields.at(0));
+      }
+    }
+  } else if (!s.oidcIssuer.empty()) {
+    if (Status st = auth::checkKeyUrl(s.oidcIssuer, "OIDC_ISSUER"); !st.ok()) {
+      errors.push_back(st.error().fields.at(0));
+    }
+  }
+  if (auto v = lookup(flags, "ADMIN_SUBJECTS")) s.adminSubjects = splitList(*v);
+  if (auto v = lookup(flags, "ROLES_CLAIM")) {
+    s.roleClaims = splitList(*v);
+    if (s.roleClaims.empty()) errors.push_back({"ROLES_CLAIM", "must name at least one claim"});
+  }
+  text("METRICS_TOKEN", s.metricsToken);
+  text("RECEIPT_WEBHOOK_SECRET", s.receiptWebhookSecret);
+  if (auto v = lookup(flags, "VENDOR_SIM")) {
+    const std::string mode = asciiLower(*v);
+    if (mode != "auto" && parseBool(mode)) {
+      s.vendorSim = *parseBool(mode) ? "on" : "off";
+    } else if (mode == "auto") {
+      s.vendorSim = mode;
+    } else {
+      errors.push_back({"VENDOR_SIM", "must be on, off or auto"});
+    }
+  }
+  for (auto [name, out] : {std::pair{"RATE_LIMIT_PER_IP", &s.rateLimitPerIp},
+                           std::pair{"RATE_LIMIT_PER_PRINCIPAL", &s.rateLimitPerPrincipal}}) {
+    if (auto v = lookup(flags, name)) {
+      auto rate = parseRate(trim(*v));
+      if (!rate) {
+        errors.push_back({name, "must be N/s, N/min, N/h or off (e.g. 600/min)"});
+      } else {
+        *out = *rate;
+      }
+    }
+  }
+  number("MAX_CONNECTIONS", s.maxConnections, 1, 1'000'000);
+  number("MAX_HEADER_BYTES", s.maxHeaderBytes, 1024, 1 << 20);
+  number("MAX_HEADERS", s.maxHeaders, 8, 10'000);
+  number("REQUEST_TIMEOUT", s.requestTimeoutSeconds, 1, 3600);
+  number("IDLE_TIMEOUT", s.idleTimeoutSeconds, 1, 3600);
+}
+
+}  // namespace
+
 Result<Settings> resolveSettings(const std::map<std::string, std::string>& flags) {
   if (!lookup(flags, "DATABASE_URL") && std::getenv("MONGO_URI")) {
     return Error::invalidField(
@@ -142,18 +321,7 @@ Result<Settings> resolveSettings(const std::map<std::string, std::string>& flags
     }
   }
   if (auto v = lookup(flags, "DATABASE_URL")) s.databaseUrl = *v;
-  if (auto v = lookup(flags, "CORS_ORIGINS")) {
-    s.corsOrigins.clear();
-    std::string_view rest = *v;
-    while (!rest.empty()) {
-      const std::size_t comma = rest.find(',');
-      std::string_view one = trim(rest.substr(0, comma));
-      while (!one.empty() && one.back() == '/')
-        one.remove_suffix(1);
-      if (!one.empty()) s.corsOrigins.emplace_back(one);
-      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-    }
-  }
+  if (auto v = lookup(flags, "CORS_ORIGINS")) s.corsOrigins = splitOrigins(*v);
   if (auto v = lookup(flags, "LOG_LEVEL")) {
     static const std::vector<std::string> levels = {"trace", "debug",    "info", "warn",
                                                     "error", "critical", "off"};
@@ -248,16 +416,7 @@ Result<Settings> resolveSettings(const std::map<std::string, std::string>& flags
   duration("VENDOR_RETRY_BASE", s.retryBaseMs);
   duration("VENDOR_RETRY_MAX", s.retryMaxMs);
   count("VENDOR_PAUSE_AFTER_ERRORS", s.pauseAfterErrors, 0, 1'000'000);
-  if (auto v = lookup(flags, "RECEIPT_WEBHOOK_SECRET")) s.receiptWebhookSecret = *v;
   toggle("DISPATCH", s.dispatch);
-  if (auto v = lookup(flags, "VENDOR_SIM")) {
-    const std::string lower = asciiLower(*v);
-    if (lower != "auto" && lower != "on" && lower != "off") {
-      errors.push_back({"VENDOR_SIM", "must be auto, on or off"});
-    } else {
-      s.vendorSim = lower;
-    }
-  }
   fraction("VENDOR_SIM_SUCCESS_RATE", s.simSuccessRate, 1.0);
   if (auto v = lookup(flags, "VENDOR_SIM_LATENCY_MS")) {
     const std::size_t colon = v->find(':');
@@ -279,6 +438,7 @@ Result<Settings> resolveSettings(const std::map<std::string, std::string>& flags
       s.simSeed = seed;
     }
   }
+  resolveSecuritySettings(flags, s, errors);
   if (!errors.empty()) {
     std::string message = "Invalid settings:";
     for (const auto& e : errors)

@@ -18,6 +18,7 @@ struct SettingSpec {
   std::string flag;  // --port
   std::string defaultValue;
   std::string help;
+  bool isFlag = false;  // an on/off setting whose flag may be given without a value
 };
 
 // Every setting `minicrm serve` reads.
@@ -45,15 +46,52 @@ struct Settings {
   std::int64_t retryBaseMs = 1000;
   std::int64_t retryMaxMs = 5 * 60 * 1000;
   unsigned pauseAfterErrors = 100;
-  std::string receiptWebhookSecret;
   bool dispatch = true;
-  // The vendor simulator mounted in the server: "auto" (when no VENDOR_URL is set), "on",
-  // "off".
-  std::string vendorSim = "auto";
   double simSuccessRate = 0.9;
   int simLatencyMinMs = 20;
   int simLatencyMaxMs = 200;
   std::uint64_t simSeed = 0;
+
+  // Auth and abuse limits (README, "Securing MiniCRM").
+  std::string auth = "auto";  // "required": refuse requests without credentials even with no
+                              // provider or key configured yet
+  bool insecure = false;      // allow a non-loopback HOST without auth
+  std::string clerkSecretKey;
+  std::string clerkApiUrl = "https://api.clerk.com";
+  std::string clerkJwtKey;  // PEM public key: networkless verification
+  std::string clerkIssuer;  // when set, Clerk tokens must carry exactly this iss
+  std::vector<std::string> clerkAuthorizedParties;
+  std::string oidcIssuer;
+  std::string oidcJwksUrl;  // https URL or file:PATH; empty: OpenID discovery from the issuer
+  std::string oidcAudience;
+  std::vector<std::string> adminSubjects;
+  std::vector<std::string> roleClaims = {"role", "roles"};
+  std::string metricsToken;
+  std::string receiptWebhookSecret;
+  // The vendor simulator mounted in the server: on, off, auto (on when neither VENDOR_URL
+  // nor auth is configured).
+  std::string vendorSim = "auto";
+  struct Rate {
+    double perSecond = 0;  // 0: off
+    double burst = 0;
+  };
+  Rate rateLimitPerIp;
+  Rate rateLimitPerPrincipal;
+  unsigned maxConnections = 10000;
+  unsigned maxHeaderBytes = 16 * 1024;
+  unsigned maxHeaders = 100;
+  unsigned requestTimeoutSeconds = 30;
+  unsigned idleTimeoutSeconds = 75;
+
+  // A JWT provider (Clerk or OIDC) is configured.
+  bool identityProviderConfigured() const {
+    return !clerkSecretKey.empty() || !clerkJwtKey.empty() || !oidcIssuer.empty();
+  }
+  // Whether the in-process vendor simulator is mounted, given whether auth is configured
+  // (decided at start: cli::App::authConfigured()).
+  bool vendorSimEnabled(bool authConfigured) const {
+    return vendorSim == "on" || (vendorSim == "auto" && !authConfigured && vendorUrl.empty());
+  }
 };
 
 // "250ms", "30s", "10m", "2h" or a number of milliseconds.

@@ -314,7 +314,7 @@ void addDeliveryRoutes(Router& router, CommunicationService& comms, CampaignServ
              [&comms, receiptSecret](Request& req, Reply reply) {
                receiptHandler(comms, receiptSecret, req, std::move(reply));
              })
-        .access = Access::open;
+        .access = Access::signature;
   }
 }
 

@@ -23,22 +23,27 @@ void addOpsRoutes(Router& router, OpsContext ctx) {
       });
   health.access = Access::open;
 
-  auto& ready = router.add(Method::GET, "/readyz", [&store = ctx.store](Request&, Reply reply) {
-    Status s = store.ping();
-    JsonWriter w;
-    w.beginObject().key("database").string(s.ok() ? "ok" : "unreachable").endObject();
-    if (!s.ok()) {
-      return reply(errorResponse(Error::unavailable("The database is not reachable")));
-    }
-    reply(dataResponse(w.str()));
-  });
+  auto& ready = router.add(
+      Method::GET, "/readyz",
+      [&store = ctx.store, warning = ctx.openModeWarning](Request&, Reply reply) {
+        Status s = store.ping();
+        JsonWriter w;
+        w.beginObject().key("database").string(s.ok() ? "ok" : "unreachable");
+        w.key("auth").string(warning.empty() ? "required" : "open");
+        if (!warning.empty()) w.key("warning").string(warning);
+        w.endObject();
+        if (!s.ok()) {
+          return reply(errorResponse(Error::unavailable("The database is not reachable")));
+        }
+        reply(dataResponse(w.str()));
+      });
   ready.access = Access::open;
   ready.blocking = true;
 
   auto& metrics = router.add(Method::GET, "/metrics", [m = ctx.metrics](Request&, Reply reply) {
     reply(rawResponse(200, m().render(), "text/plain; version=0.0.4; charset=utf-8"));
   });
-  metrics.access = Access::open;
+  metrics.access = Access::metrics;
 
   auto& spec = router.add(
       Method::GET, "/api/v1/openapi.json", [doc = ctx.openapiJson](Request&, Reply reply) {

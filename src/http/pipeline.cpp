@@ -3,9 +3,13 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <random>
 
+#include "auth/api_keys.h"
+#include "auth/authenticator.h"
 #include "core/json_writer.h"
+#include "core/text.h"
 #include "http/envelope.h"
 
 namespace minicrm::http {
@@ -20,6 +24,29 @@ std::vector<std::pair<std::string, std::string>> routeLabels(const Router& route
   for (const auto& r : router.routes())
     out.emplace_back(toString(r.method), r.pattern);
   return out;
+}
+
+// Pages a browser renders: nothing but our own resources, never inside a frame.
+constexpr const char* kHtmlPolicy =
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'";
+// Everything else is data: nothing in it may run or load anything.
+constexpr const char* kDataPolicy = "default-src 'none'; frame-ancestors 'none'";
+
+bool hasHeader(const Response& res, std::string_view name) {
+  for (const auto& [k, v] : res.headers) {
+    if (iequals(k, name)) return true;
+  }
+  return false;
+}
+
+// 401 with the RFC 6750 challenge; `presented`: a credential was sent but refused.
+Response unauthorized(const Error& error, bool presented) {
+  Response res = errorResponse(error);
+  res.setHeader("WWW-Authenticate", presented ? R"(Bearer realm="minicrm", error="invalid_token")"
+                                              : R"(Bearer realm="minicrm")");
+  return res;
 }
 
 std::string methodList(const std::vector<Method>& methods) {
@@ -57,7 +84,9 @@ Pipeline::Pipeline(const Router& router, PipelineOptions options)
     : router_(router),
       options_(std::move(options)),
       metrics_(routeLabels(router)),
-      pool_(options_.workerThreads) {}
+      pool_(options_.workerThreads),
+      addressLimiter_(options_.perAddress),
+      principalLimiter_(options_.perPrincipal) {}
 
 std::size_t Pipeline::bodyLimit(Method method, std::string_view path) const {
   Match m = router_.match(method, path);
@@ -84,6 +113,14 @@ Reply Pipeline::finishing(Request& req, Reply reply, Clock::time_point start) {
   return reply.then([this, &req, start](Response res) {
     res.setHeader("X-Request-Id", req.requestId);
     res.setHeader("X-Content-Type-Options", "nosniff");
+    if (!hasHeader(res, "content-security-policy")) {
+      const bool html = res.contentType.starts_with("text/html");
+      res.setHeader("Content-Security-Policy", html ? kHtmlPolicy : kDataPolicy);
+      if (html) {
+        res.setHeader("X-Frame-Options", "DENY");
+        res.setHeader("Referrer-Policy", "no-referrer");
+      }
+    }
     if (req.path.starts_with("/api/")) res.setHeader("Cache-Control", "no-store");
     addCors(req, res);
     const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
@@ -123,6 +160,8 @@ void Pipeline::handle(Request& req, Reply reply) {
   const auto start = Clock::now();
   req.requestId = requestIdFor(req);
   Reply done = finishing(req, std::move(reply), start);
+  // Before routing, so probing for paths counts too.
+  if (!admit(addressLimiter_, req.remoteAddress, done)) return;
 
   Match m = router_.match(req.method, req.path);
   if (req.method == Method::OPTIONS && !m.route) {
@@ -162,6 +201,62 @@ void Pipeline::handle(Request& req, Reply reply) {
   }
   req.route = m.route;
   req.params = std::move(m.params);
+  authorizeAndRun(req, std::move(done), /*allowNetwork=*/false);
+}
+
+bool Pipeline::admit(RateLimiter& limiter, std::string_view key, const Reply& done) {
+  if (!limiter.enabled()) return true;
+  const auto nowMs =
+      std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now().time_since_epoch())
+          .count();
+  const auto wait = limiter.take(key, nowMs);
+  if (!wait) return true;
+  const auto seconds = std::max<std::int64_t>(1, (*wait + 999) / 1000);
+  Response res = errorResponse(
+      Error{ErrorKind::rate_limited, fmt::format("Too many requests; retry in {} s", seconds), {}});
+  res.setHeader("Retry-After", std::to_string(seconds));
+  done(std::move(res));
+  return false;
+}
+
+void Pipeline::authorizeAndRun(Request& req, Reply done, bool allowNetwork) {
+  const Route& route = *req.route;
+  const std::string_view authorization = req.header("authorization");
+  if (route.access == Access::metrics && !options_.metricsToken.empty()) {
+    const auto token = auth::bearerToken(authorization);
+    if (!token || !auth::secretEquals(*token, options_.metricsToken)) {
+      done(unauthorized(
+          Error{ErrorKind::unauthorized, "Metrics need Authorization: Bearer <METRICS_TOKEN>", {}},
+          !authorization.empty()));
+      return;
+    }
+  }
+  if (options_.authenticator) {
+    if (route.access == Access::authenticated) {
+      auth::Verdict verdict = options_.authenticator->authenticate(authorization, allowNetwork);
+      if (verdict.needsNetwork()) {
+        // The provider's keys must be fetched: not on an io thread.
+        pool_.post([this, &req, done] { authorizeAndRun(req, done, /*allowNetwork=*/true); });
+        return;
+      }
+      if (verdict.error) {
+        done(unauthorized(*verdict.error, !authorization.empty()));
+        return;
+      }
+      req.principal = std::move(*verdict.principal);
+    } else {
+      req.principal = Principal::anonymous();
+    }
+  }
+  if (route.adminOnly && !req.principal.admin) {
+    done(errorResponse(Error{
+        ErrorKind::forbidden, "This operation is for admins; your role does not allow it", {}}));
+    return;
+  }
+  if (route.access == Access::authenticated &&
+      !admit(principalLimiter_, req.principal.subject, done)) {
+    return;
+  }
 
   auto run = [&req, done]() {
     try {

@@ -12,8 +12,13 @@
 #include "core/error.h"
 #include "http/message.h"
 #include "http/metrics.h"
+#include "http/rate_limit.h"
 #include "http/router.h"
 #include "http/worker_pool.h"
+
+namespace minicrm::auth {
+class Authenticator;
+}
 
 namespace minicrm::http {
 
@@ -22,6 +27,12 @@ struct PipelineOptions {
   std::vector<std::string> corsOrigins = {"http://localhost:5173"};
   bool accessLog = true;
   std::size_t workerThreads = 4;
+  // Who may call Access::authenticated routes. Null: no auth configured (open local mode),
+  // every caller is the admin "local".
+  std::shared_ptr<const auth::Authenticator> authenticator;
+  std::string metricsToken;  // when set, /metrics needs it as a bearer token
+  RateLimit perAddress;      // every routed request, by client address
+  RateLimit perPrincipal;    // authenticated routes, by the caller's subject
 };
 
 class Pipeline {
@@ -46,6 +57,10 @@ class Pipeline {
   using Clock = std::chrono::steady_clock;
 
   Reply finishing(Request& req, Reply reply, Clock::time_point start);
+  // Authentication, authorisation and the per-principal limit, then the handler.
+  void authorizeAndRun(Request& req, Reply done, bool allowNetwork);
+  // False (and answered 429) when `key` is over `limiter`'s rate.
+  bool admit(RateLimiter& limiter, std::string_view key, const Reply& done);
   void addCors(const Request& req, Response& res) const;
   bool originAllowed(std::string_view origin) const;
 
@@ -53,6 +68,8 @@ class Pipeline {
   PipelineOptions options_;
   Metrics metrics_;
   WorkerPool pool_;
+  RateLimiter addressLimiter_;
+  RateLimiter principalLimiter_;
 };
 
 // The request id to use: the client's X-Request-Id when it is 1-128 characters of

@@ -19,6 +19,11 @@ constexpr std::size_t kDefaultBodyLimit = 1 << 20;  // JSON bodies: 1 MiB
 enum class Access {
   authenticated,  // needs a caller identity (once auth is configured)
   open,           // health, docs: no credentials
+  // Signed webhooks (the delivery receipt, the vendor simulator): open at the
+  // authentication step; the handler checks X-Signature (auth/signature.h) itself.
+  signature,
+  // /metrics: METRICS_TOKEN as a bearer token when that is set, else open.
+  metrics,
 };
 
 struct Route {
@@ -30,6 +35,8 @@ struct Route {
   bool blocking = false;
   std::size_t bodyLimit = kDefaultBodyLimit;
   Access access = Access::authenticated;
+  // Only admins may call it (403 for other authenticated callers).
+  bool adminOnly = false;
   std::size_t index = 0;  // position in the table, for metrics
 
   std::vector<std::string> segments;  // split pattern

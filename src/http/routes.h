@@ -39,6 +39,8 @@ struct OpsContext {
   std::function<Metrics&()> metrics;
   std::string_view openapiJson;
   std::string version;
+  // Shown by /readyz while the server runs in open local mode (no auth); empty otherwise.
+  std::string openModeWarning;
 };
 void addOpsRoutes(Router& router, OpsContext context);
 

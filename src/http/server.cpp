@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -89,6 +90,7 @@ struct Server::Impl {
   asio::awaitable<void> session(std::shared_ptr<Conn> conn);
   asio::awaitable<void> sendAndClose(Conn& conn, Request& req, const Error& error,
                                      unsigned version);
+  asio::awaitable<void> refuse(std::shared_ptr<Conn> conn);
   void finished(std::uint64_t id);
   void beginDrain();
   void endDrain();  // on contexts[0]
@@ -126,10 +128,16 @@ asio::awaitable<void> Server::Impl::listen() {
     socket.set_option(tcp::no_delay(true), ignored);
     auto conn = std::make_shared<Conn>(std::move(socket));
     std::uint64_t id;
+    bool full = false;
     {
       std::lock_guard lock(mu);
+      full = conns.size() >= options.maxConnections;
       id = nextId++;
-      conns.emplace(id, conn);
+      if (!full) conns.emplace(id, conn);
+    }
+    if (full) {
+      asio::co_spawn(conn->stream.get_executor(), refuse(conn), asio::detached);
+      continue;
     }
     asio::co_spawn(conn->stream.get_executor(), session(conn), [this, id](std::exception_ptr e) {
       if (e) {
@@ -186,6 +194,17 @@ asio::awaitable<void> Server::Impl::sendAndClose(Conn& conn, Request& req, const
   }
 }
 
+asio::awaitable<void> Server::Impl::refuse(std::shared_ptr<Conn> conn) {
+  Request req;
+  req.methodText = "?";
+  boost::system::error_code ec;
+  auto ep = conn->stream.socket().remote_endpoint(ec);
+  if (!ec) req.remoteAddress = ep.address().to_string();
+  const Error busy = Error::unavailable("Too many open connections; try again shortly");
+  co_await sendAndClose(*conn, req, busy, 11);
+  conn->stream.close();
+}
+
 // GCC 12 destroys temporaries inside a co_await full-expression twice, so every value a
 // co_await needs is a named local here.
 asio::awaitable<void> Server::Impl::session(std::shared_ptr<Conn> conn) {
@@ -206,7 +225,16 @@ asio::awaitable<void> Server::Impl::session(std::shared_ptr<Conn> conn) {
     // Beast checks Content-Length against its default 1 MB while reading the header; the
     // route's own limit is applied once the route is known.
     parser.body_limit(std::numeric_limits<std::uint64_t>::max());
-    stream.expires_after(options.idleTimeout);
+    // Waiting for a request is the idle timeout; once its first byte is here, the request
+    // timeout covers the rest, so trickling a header byte by byte (slow loris) buys nothing.
+    if (buffer.size() == 0) {
+      stream.expires_after(options.idleTimeout);
+      auto space = buffer.prepare(4096);
+      auto [fec, got] = co_await stream.async_read_some(space, kTuple);
+      buffer.commit(got);
+      if (fec || conn->drained) break;
+    }
+    stream.expires_after(options.requestTimeout);
     auto [ec, n] = co_await bhttp::async_read_header(stream, buffer, parser, kTuple);
     conn->idle = false;
     // A drain may have closed this connection after the request arrived but before this
@@ -233,6 +261,16 @@ asio::awaitable<void> Server::Impl::session(std::shared_ptr<Conn> conn) {
     }
 
     auto& header = parser.get();
+    if (static_cast<std::size_t>(std::distance(header.begin(), header.end())) >
+        options.headerCountLimit) {
+      req.methodText = std::string(header.method_string());
+      rejection =
+          Error{ErrorKind::headers_too_large,
+                fmt::format("Requests may have at most {} header fields", options.headerCountLimit),
+                {}};
+      co_await sendAndClose(*conn, req, *rejection, header.version());
+      break;
+    }
     req.methodText = std::string(header.method_string());
     req.method = parseMethod(req.methodText);
     req.target = std::string(header.target());

@@ -22,6 +22,11 @@ struct ServerOptions {
   std::chrono::seconds drainTimeout{15};    // in-flight requests at shutdown
   std::size_t headerLimit = 16 * 1024;      // beyond it: 431
   bool handleSignals = false;               // SIGINT/SIGTERM start a drain
+  std::size_t headerCountLimit = 100;       // header fields per request; beyond it: 431
+  // Open connections; one more is answered 503 and closed. Once a client has sent the first
+  // byte of a request, the whole request (headers and body) must arrive within
+  // requestTimeout, so slow clients cannot hold connections for long.
+  std::size_t maxConnections = 10000;
 };
 
 class Server {

@@ -25,7 +25,7 @@ void addVendorRoutes(Router& router, vendor::VendorSimulator& sim) {
     reply(dataResponse(w.str(), 202));
   };
   for (const char* path : {"/api/v1/vendor/send", "/api/v1/delivery/vendor/send"}) {
-    router.add(Method::POST, path, send).access = Access::open;
+    router.add(Method::POST, path, send).access = Access::signature;
   }
   router
       .add(Method::GET, "/api/v1/vendor/stats",

@@ -28,6 +28,7 @@ Result<std::unique_ptr<Store>> openStore(const StoreSettings& settings, const Cl
   sqlite::SqliteOptions options;
   options.path = *path;
   options.synchronous = settings.sqliteSynchronous;
+  options.customerIndex = settings.customerIndex;
   auto store = sqlite::SqliteStore::open(options, clock);
   if (!store.ok()) return std::move(store).error();
   return std::unique_ptr<Store>(std::move(store).value());

@@ -13,6 +13,7 @@ namespace minicrm {
 struct StoreSettings {
   std::string databaseUrl = "sqlite:./minicrm.db";
   std::string sqliteSynchronous = "FULL";
+  bool customerIndex = true;  // the server's in-memory customer index; off for short CLI commands
 };
 
 // "sqlite:PATH" (also "sqlite://PATH" and "file:PATH"). Other schemes are refused with a

@@ -17,6 +17,7 @@
 #include <chrono>
 
 #include "core/campaign.h"
+#include "core/api_key.h"
 #include "core/customer.h"
 #include "core/error.h"
 #include "core/order.h"
@@ -205,6 +206,12 @@ class WriteTx {
   // Cancels up to `limit` PENDING rows never accepted by the vendor (true: more remain).
   virtual Result<bool> cancelUnsent(const Id& campaign, std::size_t limit,
                                     const std::string& reason, Millis now) = 0;
+  // API keys. Conflict when the hash is taken (a 256-bit key never repeats).
+  virtual Status insertApiKey(const ApiKey& key) = 0;
+  // Marks a key revoked at `now`; not found when absent or already revoked.
+  virtual Status revokeApiKey(const Id& id, Millis now) = 0;
+  // Records a key's latest use; a key that is gone is ignored.
+  virtual Status recordApiKeyUse(const Id& id, Millis usedAt) = 0;
 };
 
 class Store {
@@ -256,6 +263,8 @@ class Store {
 
   virtual Result<CommunicationView> getCommunication(const Id& id) = 0;
   virtual Result<Page<CommunicationView>> listCommunications(const CommunicationQuery& q) = 0;
+  // Every API key, revoked and expired ones included, oldest first.
+  virtual Result<std::vector<ApiKey>> listApiKeys() = 0;
 
   // Sort fields each list accepts (wire names).
   static const std::vector<std::string>& customerSortFields();

@@ -17,6 +17,7 @@
 #include "cli/settings.h"
 #include "store/sqlite/db.h"
 #include "store/store.h"
+#include "support/openapi.h"
 #include "support/process.h"
 #include "support/test_server.h"
 
@@ -125,18 +126,8 @@ TEST(Server, OpenApiDocumentListsExactlyTheRouterRoutes) {
   const auto doc = res.json();
   EXPECT_EQ(doc.at("openapi").as_string().subview().substr(0, 3), "3.1");
   std::set<std::string> spec;
-  for (const auto& path : doc.at("paths").as_object()) {
-    // {param} in the spec is :param in the router.
-    const std::string templ =
-        std::regex_replace(std::string(path.key()), std::regex(R"(\{([A-Za-z0-9_]+)\})"), ":$1");
-    for (const auto& op : path.value().as_object()) {
-      std::string method(op.key());
-      if (method == "parameters" || method == "summary" || method == "description") continue;
-      for (char& ch : method)
-        ch = static_cast<char>(std::toupper(ch));
-      spec.insert(method + " " + templ);
-    }
-  }
+  for (const auto& [route, op] : openApiOperations(doc.as_object()))
+    spec.insert(route);
   std::set<std::string> routes;
   for (const auto& [method, pattern] : server.app().routeTable())
     routes.insert(method + " " + pattern);
@@ -266,15 +257,6 @@ TEST(Server, StopAnswersInFlightRequestsAndLosesNothingAcknowledged) {
 }
 
 // --- the binary ---------------------------------------------------------------
-
-bool waitHealthy(int port) {
-  HttpClient c("http://127.0.0.1:" + std::to_string(port));
-  for (int i = 0; i < 200; ++i) {
-    if (c.get("/healthz").status == 200) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  }
-  return false;
-}
 
 TEST(Binary, SigtermDrainsAndExitsZero) {
   TempDir dir("minicrm-bin");

@@ -44,9 +44,9 @@ class CampaignServiceTest : public ::testing::Test {
   IdGenerator ids_{clock_};
   std::unique_ptr<sqlite::SqliteStore> store_;
   std::unique_ptr<CampaignService> campaigns_;
-  const Principal alice{"user_alice", std::nullopt, false};
-  const Principal bob{"user_bob", std::nullopt, false};
-  const Principal admin{"user_root", std::nullopt, true};
+  const Principal alice{"user_alice", std::nullopt, false, {}};
+  const Principal bob{"user_bob", std::nullopt, false, {}};
+  const Principal admin{"user_root", std::nullopt, true, {"admin"}};
 };
 
 TEST_F(CampaignServiceTest, MembersSeeAndChangeOnlyTheirOwnCampaigns) {

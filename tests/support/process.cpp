@@ -1,5 +1,7 @@
 #include "support/process.h"
 
+#include "support/http_client.h"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -116,6 +118,15 @@ int freePort() {
   const int port = ntohs(addr.sin_port);
   close(s);
   return port;
+}
+
+bool waitHealthy(int port) {
+  HttpClient c("http://127.0.0.1:" + std::to_string(port));
+  for (int i = 0; i < 200; ++i) {
+    if (c.get("/healthz").status == 200) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  return false;
 }
 
 }  // namespace minicrm::testing

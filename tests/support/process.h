@@ -40,4 +40,7 @@ ProcessResult runProcess(const std::vector<std::string>& args,
 // A TCP port on 127.0.0.1 that was free a moment ago.
 int freePort();
 
+// Polls GET /healthz on 127.0.0.1:port for up to 5 s; true once it answers 200.
+bool waitHealthy(int port);
+
 }  // namespace minicrm::testing

@@ -106,3 +106,17 @@ CREATE INDEX communications_campaign ON communications (campaign_id, id);
 -- The dispatcher's work list: rows still to send or to hear back about.
 CREATE INDEX communications_due ON communications (campaign_id, next_attempt_at)
   WHERE status = 'PENDING';
+-- migration: 5 api keys
+-- Only the SHA-256 of a key is kept; `hint` is its last
+-- 4 characters so `minicrm keys list` can tell keys apart.
+CREATE TABLE api_keys (
+  id           BLOB PRIMARY KEY,
+  name         TEXT NOT NULL,
+  role         TEXT NOT NULL,
+  key_hash     BLOB NOT NULL UNIQUE,
+  hint         TEXT NOT NULL,
+  created_at   INTEGER NOT NULL,
+  expires_at   INTEGER,
+  revoked_at   INTEGER,
+  last_used_at INTEGER
+) WITHOUT ROWID;

@@ -269,3 +269,16 @@ UPDATE communications SET status = 'CANCELLED', vendor_response = 'customer dele
                           updated_at = ?2
 WHERE customer_id = ?1 AND status = 'PENDING' AND submitted_at IS NULL
 RETURNING campaign_id
+-- name: api-key-insert
+INSERT INTO api_keys (id, name, role, key_hash, hint, created_at, expires_at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+
+-- name: api-key-list
+SELECT id, name, role, key_hash, hint, created_at, expires_at, revoked_at, last_used_at
+FROM api_keys ORDER BY id
+
+-- name: api-key-revoke
+UPDATE api_keys SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL
+
+-- name: api-key-record-use
+UPDATE api_keys SET last_used_at = max(coalesce(last_used_at, 0), ?2) WHERE id = ?1

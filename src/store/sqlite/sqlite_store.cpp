@@ -17,6 +17,10 @@
 namespace minicrm::sqlite {
 
 Result<int> migrate(const std::string& path) {
+  return migrate(path, migrations());
+}
+
+Result<int> migrate(const std::string& path, const std::vector<Migration>& all) {
   return guarded([&]() -> Result<int> {
     ConnectionOptions o;
     o.path = path;
@@ -25,12 +29,16 @@ Result<int> migrate(const std::string& path) {
     c.exec(
         "CREATE TABLE IF NOT EXISTS schema_migrations ("
         " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
+    // Versions are applied by set, not by maximum: numbers are handed out to features as
+    // they are written, so a database may hold 5 before 3 and 4 exist in a binary.
     int current = 0;
+    std::vector<int> done;
     {
-      auto q = c.cached("SELECT coalesce(max(version), 0) FROM schema_migrations");
-      if (q->step()) current = static_cast<int>(q->i64(0));
+      auto q = c.cached("SELECT version FROM schema_migrations ORDER BY version");
+      while (q->step())
+        done.push_back(static_cast<int>(q->i64(0)));
+      if (!done.empty()) current = done.back();
     }
-    const auto& all = migrations();
     const int latest = all.empty() ? 0 : all.back().version;
     if (current > latest) {
       return Error::unavailable(
@@ -40,7 +48,7 @@ Result<int> migrate(const std::string& path) {
     }
     int applied = 0;
     for (const auto& m : all) {
-      if (m.version <= current) continue;
+      if (std::binary_search(done.begin(), done.end(), m.version)) continue;
       c.exec("BEGIN IMMEDIATE");
       try {
         c.exec(m.sql);
@@ -159,6 +167,27 @@ std::unique_ptr<Connection> SqliteStore::acquireReader() {
 void SqliteStore::releaseReader(std::unique_ptr<Connection> conn) {
   std::lock_guard lock(readersMu_);
   idleReaders_.push_back(std::move(conn));
+}
+
+Result<std::vector<ApiKey>> SqliteStore::listApiKeys() {
+  return withReader([](Connection& c) -> Result<std::vector<ApiKey>> {
+    auto q = c.named("api-key-list");
+    std::vector<ApiKey> out;
+    while (q->step()) {
+      ApiKey k;
+      k.id = q->id(0);
+      k.name = q->text(1);
+      k.role = q->text(2);
+      k.hash = q->text(3);
+      k.hint = q->text(4);
+      k.createdAt = q->i64(5);
+      k.expiresAt = q->optI64(6);
+      k.revokedAt = q->optI64(7);
+      k.lastUsedAt = q->optI64(8);
+      out.push_back(std::move(k));
+    }
+    return out;
+  });
 }
 
 Status SqliteStore::ping() {

@@ -37,6 +37,8 @@ struct SqliteOptions {
 // Applies pending migrations to the database at `path`; returns how many ran. Refuses a
 // database whose schema is newer than this binary.
 Result<int> migrate(const std::string& path);
+// The same with a given list of migrations, ascending by version (tests).
+Result<int> migrate(const std::string& path, const std::vector<Migration>& migrations);
 
 class SqliteStore final : public Store {
  public:
@@ -60,6 +62,7 @@ class SqliteStore final : public Store {
                                         SegmentEngine engine) override;
   Result<std::vector<Id>> segmentMembers(const segment::Node& rules, Millis now,
                                          SegmentEngine engine) override;
+  Result<std::vector<ApiKey>> listApiKeys() override;
 
   Result<Campaign> getCampaign(const Id& id) override;
   Result<Page<Campaign>> listCampaigns(const CampaignQuery& q) override;

@@ -158,6 +158,42 @@ class SqliteTx final : public WriteTx {
     });
   }
 
+  Status insertApiKey(const ApiKey& k) override {
+    return guarded([&]() -> Status {
+      auto q = c_.named("api-key-insert");
+      q->bind(1, k.id);
+      q->bind(2, k.name);
+      q->bind(3, k.role);
+      q->bindBlob(4, k.hash.data(), static_cast<int>(k.hash.size()));
+      q->bind(5, k.hint);
+      q->bind(6, k.createdAt);
+      q->bind(7, k.expiresAt);
+      q->run();
+      return {};
+    });
+  }
+
+  Status revokeApiKey(const Id& id, Millis now) override {
+    return guarded([&]() -> Status {
+      auto q = c_.named("api-key-revoke");
+      q->bind(1, id);
+      q->bind(2, now);
+      q->run();
+      if (sqlite3_changes(c_.raw()) == 0) return Error::notFound("no active API key with this id");
+      return {};
+    });
+  }
+
+  Status recordApiKeyUse(const Id& id, Millis usedAt) override {
+    return guarded([&]() -> Status {
+      auto q = c_.named("api-key-record-use");
+      q->bind(1, id);
+      q->bind(2, usedAt);
+      q->run();
+      return {};
+    });
+  }
+
   Result<Campaign> getCampaign(const Id& id) override;
   Status insertCampaign(const Campaign& c) override;
   Status updateCampaign(const Campaign& c) override;
