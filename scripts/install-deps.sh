@@ -9,6 +9,7 @@ packages=(
   libsqlite3-dev libspdlog-dev libfmt-dev libcli11-dev libyaml-cpp-dev
   libcurl4-openssl-dev libgtest-dev libgmock-dev libre2-dev libssl-dev
   sqlite3 curl
+  libcsv-dev
 )
 packages+=("$@")
 

@@ -8,6 +8,7 @@
 #include "http/routes.h"
 #include "http/server.h"
 #include "service/customers.h"
+#include "service/import.h"
 #include "service/orders.h"
 #include "service/segments.h"
 #include "store/open.h"
@@ -23,6 +24,7 @@ struct App::Parts {
   std::unique_ptr<CustomerService> customers;
   std::unique_ptr<OrderService> orders;
   std::unique_ptr<SegmentService> segments;
+  std::unique_ptr<ImportService> imports;
   http::Router router;
   std::unique_ptr<http::Pipeline> pipeline;
   std::unique_ptr<http::Server> server;
@@ -32,6 +34,9 @@ App::App(Settings settings, const Clock& clock, bool handleSignals)
     : settings_(std::move(settings)), clock_(clock), handleSignals_(handleSignals) {}
 
 App::~App() {
+  // A running import stops at a chunk boundary (and resumes at the next start); requests
+  // waiting for it are answered before the server drains.
+  if (parts_) parts_->imports.reset();
   if (parts_ && parts_->server) {
     parts_->server->stop();
     parts_->server->join();
@@ -56,10 +61,14 @@ Status App::start() {
   p->customers = std::make_unique<CustomerService>(*p->store, clock_, *p->ids);
   p->orders = std::make_unique<OrderService>(*p->store, clock_, *p->ids);
   p->segments = std::make_unique<SegmentService>(*p->store, clock_);
+  ImportSettings importSettings;
+  importSettings.spoolDir = importSpoolDir(settings_.databaseUrl);
+  p->imports = std::make_unique<ImportService>(*p->store, clock_, importSettings);
 
   http::addCustomerRoutes(p->router, *p->customers);
   http::addOrderRoutes(p->router, *p->orders);
   http::addSegmentRoutes(p->router, *p->segments);
+  http::addImportRoutes(p->router, *p->imports, settings_.uploadLimit);
   Parts* raw = p.get();
   http::addOpsRoutes(p->router,
                      {*p->store, [raw]() -> http::Metrics& { return raw->pipeline->metrics(); },
@@ -94,6 +103,12 @@ Status App::start() {
   p->server = std::make_unique<http::Server>(so, *p->pipeline);
   if (Status s = p->server->listen(); !s.ok()) return s;
   p->server->start();
+  if (auto resumed = p->imports->resumeUnfinished(); !resumed.ok()) {
+    spdlog::error(R"("msg":"cannot resume import jobs","error":{})",
+                  jsonQuote(resumed.error().message));
+  } else if (*resumed > 0) {
+    spdlog::info(R"("msg":"import jobs resumed","jobs":{})", *resumed);
+  }
   parts_ = std::move(p);
   spdlog::info(R"("msg":"listening","address":{},"port":{},"database":{},"version":{})",
                jsonQuote(settings_.host), port(), jsonQuote(settings_.databaseUrl),
@@ -111,6 +126,11 @@ void App::wait() {
 
 void App::stop() {
   if (parts_) parts_->server->stop();
+}
+
+std::string importSpoolDir(const std::string& databaseUrl) {
+  auto path = sqlitePath(databaseUrl);
+  return (path.ok() ? *path : std::string("./minicrm.db")) + ".imports";
 }
 
 Store& App::store() {

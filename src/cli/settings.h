@@ -3,6 +3,7 @@
 // environment), defaults. One table (settingSpecs) drives parsing, --help and the README.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -32,6 +33,7 @@ struct Settings {
   unsigned ioThreads = 0;
   unsigned workerThreads = 4;
   std::string sqliteSynchronous = "FULL";
+  std::uint64_t uploadLimit = 1ull << 30;  // CSV uploads (JSON bodies stay at 1 MiB)
 };
 
 // Reads KEY=VALUE lines (comments, blank lines, `export ` prefixes and quotes allowed) into

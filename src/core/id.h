@@ -35,7 +35,12 @@ struct Id {
 class IdGenerator {
  public:
   explicit IdGenerator(const Clock& clock);
+  // Ids whose bytes 4..8 are `fixed` instead of process-random ones (an import tags the
+  // rows it creates this way), all greater than those made before `state` was taken.
+  IdGenerator(const Clock& clock, const std::array<std::uint8_t, 5>& fixed, std::uint64_t state);
   Id next();
+  // Where the sequence stands: pass it back to continue after the last id made.
+  std::uint64_t state() const { return state_.load(std::memory_order_relaxed); }
 
  private:
   const Clock& clock_;

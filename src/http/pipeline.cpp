@@ -7,6 +7,7 @@
 
 #include "core/json_writer.h"
 #include "http/envelope.h"
+#include "http/upload.h"
 
 namespace minicrm::http {
 namespace {
@@ -62,6 +63,15 @@ Pipeline::Pipeline(const Router& router, PipelineOptions options)
 std::size_t Pipeline::bodyLimit(Method method, std::string_view path) const {
   Match m = router_.match(method, path);
   return m.route ? m.route->bodyLimit : kDefaultBodyLimit;
+}
+
+Result<std::unique_ptr<BodySink>> Pipeline::bodySink(const Request& req,
+                                                     std::uint64_t& limit) const {
+  Match m = router_.match(req.method, req.path);
+  if (!m.route || !m.route->streamBody) return std::unique_ptr<BodySink>();
+  auto sink = m.route->streamBody(req);
+  if (sink.ok() && *sink) limit = m.route->streamLimit;
+  return sink;
 }
 
 bool Pipeline::originAllowed(std::string_view origin) const {

@@ -10,6 +10,7 @@
 #include "core/json_writer.h"
 #include "core/text.h"
 #include "core/time.h"
+#include "store/sqlite/import_sql.h"
 #include "store/sqlite/segment_sql.h"
 
 namespace minicrm::sqlite {
@@ -344,6 +345,39 @@ class SqliteStore::Tx final : public WriteTx {
     });
   }
 
+  void setWriter(const Writer* w) { writer_ = w; }
+  bool writesWaiting() const override { return writer_ && writer_->queueDepth() > 0; }
+
+  Status importCustomers(const ImportContext& ctx, std::vector<CustomerImportRow>& rows,
+                         std::vector<ImportOutcome>& out) override {
+    return guarded([&]() -> Status {
+      sqlite::importCustomers(c_, ctx, rows, out, changes_);
+      return {};
+    });
+  }
+
+  Status importOrders(const ImportContext& ctx, std::vector<OrderImportRow>& rows,
+                      std::vector<ImportOutcome>& out) override {
+    return guarded([&]() -> Status {
+      sqlite::importOrders(c_, ctx, rows, out, changes_);
+      return {};
+    });
+  }
+
+  Status saveImportJob(const ImportJob& job, const std::vector<ImportProblem>& rows) override {
+    return guarded([&]() -> Status {
+      sqlite::saveImportJob(c_, job, rows);
+      return {};
+    });
+  }
+
+  Result<std::int64_t> cleanUpImport(const ImportJob& job, bool keep, int limit,
+                                     Millis now) override {
+    return guarded([&]() -> Result<std::int64_t> {
+      return sqlite::cleanUpImport(c_, job, keep, limit, now, changes_);
+    });
+  }
+
  private:
   // Runs an UPDATE ... RETURNING <facts> and records the customer's new facts.
   Status updatedFacts(Statement& q) {
@@ -356,6 +390,7 @@ class SqliteStore::Tx final : public WriteTx {
   }
 
   Connection& c_;
+  const Writer* writer_ = nullptr;
   std::vector<CustomerIndex::Change> changes_;
   std::size_t jobMark_ = 0;
 };
@@ -441,6 +476,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& opti
     };
     s->writer_ = std::make_unique<Writer>(*s->writerConn_, *s->tx_, std::move(wo),
                                           [](std::exception_ptr e) { return Status(toError(e)); });
+    s->tx_->setWriter(s->writer_.get());
     if (options.customerIndex) {
       s->index_ = std::make_unique<CustomerIndex>(options.path, [self](std::int64_t seq) {
         self->write(
@@ -465,6 +501,7 @@ void SqliteStore::close() {
   index_.reset();  // its thread may still ask the writer to prune
   if (!writer_) return;
   writer_->stop();
+  tx_->setWriter(nullptr);
   writer_.reset();
   try {
     writerConn_->exec("PRAGMA wal_checkpoint(TRUNCATE)");
@@ -728,6 +765,31 @@ bool SqliteStore::waitForCustomerIndex(std::chrono::milliseconds timeout) {
 
 std::size_t SqliteStore::customerIndexBytes() const {
   return index_ ? index_->memoryBytes() : 0;
+}
+
+Result<ImportJob> SqliteStore::getImportJob(const Id& id) {
+  return withReader([&](Connection& c) -> Result<ImportJob> {
+    ReadTxn txn(c);
+    auto job = loadImportJob(c, id);
+    if (!job) return Error::notFound("import job not found");
+    return std::move(*job);
+  });
+}
+
+Result<std::vector<ImportJob>> SqliteStore::unfinishedImportJobs() {
+  return withReader([&](Connection& c) -> Result<std::vector<ImportJob>> {
+    ReadTxn txn(c);
+    std::vector<ImportJob> out;
+    for (const Id& id : unfinishedImportJobIds(c)) {
+      if (auto job = loadImportJob(c, id)) out.push_back(std::move(*job));
+    }
+    return out;
+  });
+}
+
+Result<std::unique_ptr<ImportDryRun>> SqliteStore::openImportDryRun() {
+  return guarded(
+      [&]() -> Result<std::unique_ptr<ImportDryRun>> { return openDryRun(options_.path); });
 }
 
 Result<SegmentPreview> SqliteStore::previewSegment(const segment::Node& rules, Millis now,

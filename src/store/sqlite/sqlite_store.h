@@ -57,6 +57,9 @@ class SqliteStore final : public Store {
                                         SegmentEngine engine) override;
   Result<std::vector<Id>> segmentMembers(const segment::Node& rules, Millis now,
                                          SegmentEngine engine) override;
+  Result<ImportJob> getImportJob(const Id& id) override;
+  Result<std::vector<ImportJob>> unfinishedImportJobs() override;
+  Result<std::unique_ptr<ImportDryRun>> openImportDryRun() override;
 
   // Waits until the in-memory customer index is loaded and current (tests, benchmarks).
   bool waitForCustomerIndex(std::chrono::milliseconds timeout);
