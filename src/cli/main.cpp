@@ -11,6 +11,7 @@
 #include <map>
 
 #include "cli/app.h"
+#include "cli/import_command.h"
 #include "cli/settings.h"
 #include "store/open.h"
 
@@ -66,6 +67,22 @@ int main(int argc, char** argv) {
 
   auto* version = app.add_subcommand("version", "Print the version");
 
+  cli::ImportCommand importCommand;
+  std::string importKind;
+  auto* import = app.add_subcommand(
+      "import",
+      "Import a CSV file of customers or orders into the database (exit 1: rows rejected)");
+  import->add_option("kind", importKind, "customers or orders")
+      ->required()
+      ->check(CLI::IsMember({"customers", "orders"}));
+  import->add_option("file", importCommand.file, "The CSV file")
+      ->required()
+      ->check(CLI::ExistingFile);
+  import->add_flag("--dry-run", importCommand.dryRun, "Check every row, write nothing");
+  import->add_flag("--upsert", importCommand.upsert,
+                   "Update stored emails / orderIds instead of reporting duplicates");
+  addSettings(import, {"DATABASE_URL", "SQLITE_SYNCHRONOUS"});
+
   if (Status s = cli::loadDotEnv(".env"); !s.ok()) return fail(s.error());
   CLI11_PARSE(app, argc, argv);
 
@@ -84,6 +101,12 @@ int main(int argc, char** argv) {
     if (!applied.ok()) return fail(applied.error());
     std::printf("minicrm: %d migration(s) applied to %s\n", *applied, ss.databaseUrl.c_str());
     return 0;
+  }
+
+  if (import->parsed()) {
+    importCommand.kind = importKind == "orders" ? ImportKind::orders : ImportKind::customers;
+    spdlog::set_level(spdlog::level::warn);
+    return cli::runImport(*settings, importCommand);
   }
 
   setupLogging(settings->logLevel);

@@ -853,15 +853,6 @@ Result<ImportJob> ImportService::run(ImportJob& job, bool persist,
   if (state.failure) return fail(std::move(*state.failure));
   if (stop_ && persist) return Error::unavailable("MiniCRM is stopping");
   finish(job, std::nullopt, persist);
-  if (progress) {
-    ImportProgress p;
-    p.rows = job.report.summary.received;
-    p.bytes = state.totalBytes;
-    p.totalBytes = state.totalBytes;
-    p.seconds = static_cast<double>(job.activeMillis) / 1000.0;
-    p.summary = job.report.summary;
-    progress(p);
-  }
   return job;
 }
 
