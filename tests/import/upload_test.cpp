@@ -302,5 +302,41 @@ TEST(Binary, ImportJobKilledMidwayResumesAfterRestartWithExactCounts) {
   EXPECT_EQ(second.wait().exitCode, 0);
 }
 
+TEST(Binary, ImportCommandWritesTheDatabaseAndReportsRejectedRows) {
+  TempDir dir("minicrm-import-cli");
+  const std::string url = "sqlite:" + dir.newFile("cli.db");
+  const std::string file = dir.newFile("customers.csv");
+  {
+    std::ofstream out(file);
+    out << customersCsv(50) << "Bad,not-an-email,x\nAgain,user3@example.com,y\n";
+  }
+  ProcessResult dry =
+      runProcess({MINICRM_BINARY, "import", "customers", file, "--dry-run", "--database-url", url});
+  EXPECT_EQ(dry.exitCode, 1) << dry.output;
+  EXPECT_NE(dry.output.find("dry run customers: 52 received, 51 accepted (50 inserted"),
+            std::string::npos)
+      << dry.output;
+  ProcessResult real =
+      runProcess({MINICRM_BINARY, "import", "customers", file, "--database-url", url});
+  EXPECT_EQ(real.exitCode, 1) << real.output;
+  EXPECT_NE(real.output.find("row 52 (not-an-email): error: email must be a valid email address"),
+            std::string::npos)
+      << real.output;
+  EXPECT_NE(real.output.find("row 53 (user3@example.com): duplicate"), std::string::npos);
+  // Not a terminal: plain progress lines.
+  EXPECT_NE(real.output.find("import: 100%"), std::string::npos) << real.output;
+  ProcessResult again =
+      runProcess({MINICRM_BINARY, "import", "customers", file, "--upsert", "--database-url", url});
+  EXPECT_NE(again.output.find("(0 inserted, 50 updated, 1 duplicates)"), std::string::npos)
+      << again.output;
+  {
+    std::ofstream out(file);
+    out << "email\n";
+  }
+  ProcessResult bad = runProcess({MINICRM_BINARY, "import", "orders", file, "--database-url", url});
+  EXPECT_EQ(bad.exitCode, 2) << bad.output;
+  EXPECT_NE(bad.output.find("customerEmail"), std::string::npos) << bad.output;
+}
+
 }  // namespace
 }  // namespace minicrm::testing
