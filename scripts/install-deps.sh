@@ -11,6 +11,11 @@ packages=(
   sqlite3 curl
   libcsv-dev
 )
+# --fuzz: also the clang toolchain and libFuzzer runtime for the fuzz targets (fuzz/).
+if [[ ${1:-} == --fuzz ]]; then
+  packages+=(clang libclang-rt-14-dev)
+  shift
+fi
 packages+=("$@")
 
 missing=()
