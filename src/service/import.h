@@ -53,8 +53,9 @@ struct ImportSettings {
   std::size_t chunkRows = 50'000;
   // A chunk yields to waiting writes after this long (and at least one batch of rows).
   std::chrono::milliseconds slice{20};
-  // Rows handed to the store at once inside a chunk.
-  std::size_t batchRows = 500;
+  // Rows handed to the store at once inside a chunk (sorted by key there, so index pages
+  // are visited in order); a chunk yields only between batches.
+  std::size_t batchRows = 2000;
   // Undo / forget records handled per write job when a job ends.
   int cleanupRows = 5000;
 };

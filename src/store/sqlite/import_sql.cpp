@@ -126,6 +126,15 @@ void recordFacts(Statement& q, CustomerChanges& changes) {
   changes.emplace_back(id, std::move(facts));
 }
 
+// Runs an UPDATE of customer `id`, then records its facts.
+void updateThenRecord(Connection& c, Statement& update, const Id& id, CustomerChanges& changes) {
+  update.run();
+  if (sqlite3_changes(c.raw()) == 0) return;
+  auto q = c.named("customer-facts-one");
+  q->bind(1, id);
+  recordFacts(*q, changes);
+}
+
 // Sum, count and newest date of completed orders added per customer in one chunk.
 struct AggregateDelta {
   Money spend = 0;
@@ -142,7 +151,7 @@ void applyDeltas(Connection& c, std::map<Id, AggregateDelta>& deltas, Millis now
     q->bind(3, d.count);
     q->bind(4, d.newest);
     q->bind(5, now);
-    recordFacts(*q, changes);
+    updateThenRecord(c, *q, id, changes);
   }
   deltas.clear();
 }
@@ -257,7 +266,7 @@ void importCustomers(Connection& c, const ImportContext& ctx, std::vector<Custom
     q->bind(6, row.visits);
     q->bind(7, row.lastActive);
     q->bind(8, ctx.now);
-    recordFacts(*q, changes);
+    updateThenRecord(c, *q, existing->id, changes);
     out[i] = outcome(Kind::updated);
   }
 }

@@ -145,7 +145,6 @@ SET name = coalesce(?2, name), phone = coalesce(?3, phone), city = coalesce(?4, 
     base_spend = coalesce(?5, base_spend), base_visits = coalesce(?6, base_visits),
     base_last_active = coalesce(?7, base_last_active), updated_at = ?8
 WHERE id = ?1
-RETURNING id, name, email, phone, city, total_spend, visits, last_active, created_at
 
 -- name: import-customer-restore
 UPDATE customers
@@ -187,11 +186,11 @@ SELECT id, customer_id, items, amount, order_date, status, channel, external_id,
 FROM orders WHERE external_id = ?1
 
 -- name: customer-add-orders
+-- (No RETURNING: in a large transaction each RETURNING statement's journal is costly.)
 UPDATE customers
 SET order_spend = order_spend + ?2, order_visits = order_visits + ?3,
     last_order_at = max(coalesce(last_order_at, ?4), ?4), updated_at = ?5
 WHERE id = ?1
-RETURNING id, name, email, phone, city, total_spend, visits, last_active, created_at
 
 -- name: import-job-upsert
 INSERT INTO import_jobs (id, kind, mode, dry_run, status, input_path, input_bytes, tag, id_state,

@@ -348,9 +348,18 @@ class SqliteStore::Tx final : public WriteTx {
   void setWriter(const Writer* w) { writer_ = w; }
   bool writesWaiting() const override { return writer_ && writer_->queueDepth() > 0; }
 
+  // Imports run with a larger page cache (SqliteOptions::importCacheKiB).
+  void setImportCache(std::int64_t kib) { importCacheKiB_ = kib; }
+  void enlargeCache() {
+    if (importCacheKiB_ <= 0) return;
+    c_.exec(fmt::format("PRAGMA cache_size=-{}", importCacheKiB_));
+    importCacheKiB_ = 0;
+  }
+
   Status importCustomers(const ImportContext& ctx, std::vector<CustomerImportRow>& rows,
                          std::vector<ImportOutcome>& out) override {
     return guarded([&]() -> Status {
+      enlargeCache();
       sqlite::importCustomers(c_, ctx, rows, out, changes_);
       return {};
     });
@@ -359,6 +368,7 @@ class SqliteStore::Tx final : public WriteTx {
   Status importOrders(const ImportContext& ctx, std::vector<OrderImportRow>& rows,
                       std::vector<ImportOutcome>& out) override {
     return guarded([&]() -> Status {
+      enlargeCache();
       sqlite::importOrders(c_, ctx, rows, out, changes_);
       return {};
     });
@@ -391,13 +401,26 @@ class SqliteStore::Tx final : public WriteTx {
 
   Connection& c_;
   const Writer* writer_ = nullptr;
+  std::int64_t importCacheKiB_ = 0;
   std::vector<CustomerIndex::Change> changes_;
   std::size_t jobMark_ = 0;
 };
 
 // ---------------------------------------------------------------------------------------
 
+namespace {
+
+// SQLite's memory statistics take a global mutex on every allocation: off, before the
+// library initialises (a no-op if something initialised it already).
+void configureSqlite() {
+  static std::once_flag once;
+  std::call_once(once, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+}
+
+}  // namespace
+
 Result<int> migrate(const std::string& path) {
+  configureSqlite();
   return guarded([&]() -> Result<int> {
     ConnectionOptions o;
     o.path = path;
@@ -461,6 +484,8 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& opti
     s->writerConn_->exec("PRAGMA journal_mode=WAL");
     registerRegexp(s->writerConn_->raw());
     s->tx_ = std::make_unique<Tx>(*s->writerConn_);
+    if (options.importCacheKiB > options.writerCacheKiB)
+      s->tx_->setImportCache(options.importCacheKiB);
     SqliteStore* self = s.get();
     WriterOptions wo = options.writer;
     wo.syncBeforeAnswer = options.synchronous != "NORMAL";
