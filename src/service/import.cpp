@@ -698,7 +698,7 @@ void runChunks(RunContext& cx, State& st, InputFile& file, Builder& builder,
     const std::size_t batchRows = cx.settings.batchRows;
     const auto slice = cx.settings.slice;
     const bool persist = st.persist;
-    cx.store.write(
+    cx.store.writeAlone(
         [&st, &savedCopy, chunk, result, room, ctx, batchRows, slice,
          persist](WriteTx& tx) -> Status {
           *result = ChunkResult{};

@@ -177,6 +177,9 @@ class Store {
   // changes are rolled back and the others in the batch are unaffected. `done` gets the
   // job's status once the transaction has committed (or the commit's error).
   virtual void write(WriteJob job, WriteDone done) = 0;
+  // Like write(), for a big job (an import chunk): it runs in a transaction of its own,
+  // which is rolled back whole if it fails, so it pays no savepoint.
+  virtual void writeAlone(WriteJob job, WriteDone done) { write(std::move(job), std::move(done)); }
   // write() and wait: for command-line tools and tests.
   Status writeSync(WriteJob job);
 

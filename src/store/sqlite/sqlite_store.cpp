@@ -545,6 +545,14 @@ void SqliteStore::write(WriteJob job, WriteDone done) {
   writer_->submit(std::move(job), std::move(done));
 }
 
+void SqliteStore::writeAlone(WriteJob job, WriteDone done) {
+  if (!writer_) {
+    done(Error::unavailable("the database is closed"));
+    return;
+  }
+  writer_->submitAlone(std::move(job), std::move(done));
+}
+
 template <class Fn>
 auto SqliteStore::withReader(Fn&& fn) -> decltype(fn(std::declval<Connection&>())) {
   return guarded([&]() -> decltype(fn(std::declval<Connection&>())) {
