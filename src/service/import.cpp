@@ -265,6 +265,16 @@ Result<ImportJob> ImportService::submit(const ImportRequest& request, const std:
 Result<int> ImportService::resumeUnfinished() {
   auto jobs = store_.unfinishedImportJobs();
   if (!jobs.ok()) return std::move(jobs).error();
+  // Uploads that never became jobs (the process stopped while they arrived) are garbage.
+  std::error_code ec;
+  for (auto it = std::filesystem::directory_iterator(settings_.spoolDir, ec);
+       !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+    const std::string path = it->path().string();
+    bool owned = false;
+    for (const auto& job : *jobs)
+      owned = owned || job.inputPath == path;
+    if (!owned) std::filesystem::remove(path, ec);
+  }
   int queued = 0;
   for (auto& job : *jobs) {
     InputFile f(job.inputPath);

@@ -80,7 +80,8 @@ class ImportService {
   // (may be empty) is called when it finishes. Jobs run one at a time, in order.
   Result<ImportJob> submit(const ImportRequest& request, const std::string& inputPath, Done done);
   // Queues the jobs a previous run left queued or running; a job whose input is gone or
-  // changed is marked failed. Returns how many were queued again.
+  // changed is marked failed, and spooled uploads no job owns are removed. Returns how
+  // many were queued again.
   Result<int> resumeUnfinished();
 
   // The job as stored, with its live progress while it runs.

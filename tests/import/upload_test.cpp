@@ -286,6 +286,9 @@ TEST(Binary, ImportJobKilledMidwayResumesAfterRestartWithExactCounts) {
     first.signal(SIGKILL);
     first.wait();
   }
+  // An upload the crash interrupted before it became a job is garbage at the restart.
+  const std::string spool = cli::importSpoolDir("sqlite:" + db);
+  { std::ofstream(spool + "/upload-interrupted.csv") << "name,email\n"; }
   Process second({MINICRM_BINARY, "serve"}, env);
   ASSERT_TRUE(waitHealthy(port));
   HttpClient c("http://127.0.0.1:" + std::to_string(port));
@@ -298,6 +301,8 @@ TEST(Binary, ImportJobKilledMidwayResumesAfterRestartWithExactCounts) {
   ASSERT_EQ(job.at("rows").as_array().size(), 1u);
   EXPECT_EQ(job.at("rows").as_array()[0].at("row").as_int64(), rows + 2);
   EXPECT_EQ(customerCount(c), rows);
+  EXPECT_FALSE(std::filesystem::exists(spool + "/upload-interrupted.csv"));
+  EXPECT_TRUE(std::filesystem::is_empty(spool)) << "the job's input is removed when it is done";
   second.signal(SIGTERM);
   EXPECT_EQ(second.wait().exitCode, 0);
 }
