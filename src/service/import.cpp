@@ -275,20 +275,9 @@ Result<int> ImportService::resumeUnfinished() {
       owned = owned || job.inputPath == path;
     if (!owned) std::filesystem::remove(path, ec);
   }
+  // Each resumes on the import thread; one whose input is gone or changed fails there.
   int queued = 0;
   for (auto& job : *jobs) {
-    InputFile f(job.inputPath);
-    std::optional<Error> gone;
-    if (!f.ok()) {
-      gone = csvFileError("the job's input file is gone");
-    } else if (f.size() != job.inputBytes) {
-      gone = csvFileError(fmt::format("the job's input file changed size ({} bytes, {} expected)",
-                                      f.size(), job.inputBytes));
-    }
-    if (gone) {
-      finish(job, gone, true);
-      continue;
-    }
     spdlog::info(R"("msg":"import job resumes","job":"{}","row":{})", job.id.hex(),
                  job.report.summary.received);
     std::lock_guard lock(mu_);
@@ -815,8 +804,13 @@ Result<ImportJob> ImportService::run(ImportJob& job, bool persist,
   };
   InputFile file(job.inputPath);
   if (!file.ok()) {
-    return fail(
-        csvFileError(fmt::format("cannot read {}: {}", job.inputPath, std::strerror(errno))));
+    return fail(csvFileError(
+        errno == ENOENT ? fmt::format("the input file {} is gone", job.inputPath)
+                        : fmt::format("cannot read {}: {}", job.inputPath, std::strerror(errno))));
+  }
+  if (persist && file.size() != job.inputBytes) {
+    return fail(csvFileError(fmt::format("the input file changed size ({} bytes, {} expected)",
+                                         file.size(), job.inputBytes)));
   }
   if (job.dryRun && job.resumeOffset != 0) {
     // A dry run's memory of the keys it saw is gone: start it over.

@@ -196,6 +196,26 @@ TEST(Upload, AsyncJobReportsProgressAndItsResult) {
   EXPECT_EQ(c.get("/api/v1/import-jobs/nope").status, 404);
 }
 
+TEST(Upload, TheReportListsAtMostAThousandRows) {
+  TestServer server;
+  HttpClient c = server.client();
+  std::string csv = "name,email\n";
+  for (int i = 0; i < 1500; ++i)
+    csv += "Bad " + std::to_string(i) + ",not-an-email-" + std::to_string(i) + "\n";
+  csv += "Good,good@example.com\n";
+  auto res = c.request("POST", "/api/v1/customers/bulk", csv, {{"Content-Type", "text/csv"}});
+  ASSERT_EQ(res.status, 200) << res.body.substr(0, 500);
+  const auto report = res.json();
+  EXPECT_EQ(report.at("ok"), false);
+  EXPECT_EQ(report.at("summary").at("rejected").as_int64(), 1500);
+  EXPECT_EQ(report.at("summary").at("inserted").as_int64(), 1);
+  const auto& rows = report.at("rows").as_array();
+  ASSERT_EQ(rows.size(), 1000u);
+  EXPECT_EQ(rows.front().at("row").as_int64(), 2);
+  EXPECT_EQ(rows.back().at("row").as_int64(), 1001);
+  EXPECT_EQ(report.at("rowsTruncated"), true);
+}
+
 TEST(Upload, SmallWritesKeepCommittingDuringABigImport) {
   TestServer server;
   HttpClient c = server.client();
@@ -303,6 +323,53 @@ TEST(Binary, ImportJobKilledMidwayResumesAfterRestartWithExactCounts) {
   EXPECT_EQ(customerCount(c), rows);
   EXPECT_FALSE(std::filesystem::exists(spool + "/upload-interrupted.csv"));
   EXPECT_TRUE(std::filesystem::is_empty(spool)) << "the job's input is removed when it is done";
+  second.signal(SIGTERM);
+  EXPECT_EQ(second.wait().exitCode, 0);
+}
+
+TEST(Binary, AnInterruptedJobWhoseInputIsGoneFailsAndIsUndone) {
+  TempDir dir("minicrm-import-gone");
+  const std::string db = dir.newFile("gone.db");
+  const int port = freePort();
+  const std::map<std::string, std::string> env = {{"PORT", std::to_string(port)},
+                                                  {"DATABASE_URL", "sqlite:" + db},
+                                                  {"SQLITE_SYNCHRONOUS", "NORMAL"},
+                                                  {"ACCESS_LOG", "off"},
+                                                  {"MONGO_URI", ""}};
+  const int rows = 300000;
+  std::string id;
+  {
+    Process first({MINICRM_BINARY, "serve"}, env);
+    ASSERT_TRUE(waitHealthy(port));
+    HttpClient c("http://127.0.0.1:" + std::to_string(port));
+    ASSERT_EQ(c.send("POST", "/api/v1/customers", R"({"name":"Kept","email":"kept@x.io"})").status,
+              201);
+    auto res = c.request("POST", "/api/v1/customers/bulk?async=1", customersCsv(rows),
+                         {{"Content-Type", "text/csv"}});
+    ASSERT_EQ(res.status, 202) << res.body;
+    id = std::string(res.json().at("data").at("jobId").as_string());
+    bool midway = false;
+    for (int i = 0; i < 2000 && !midway; ++i) {
+      auto job = c.get("/api/v1/import-jobs/" + id).json().at("data");
+      const auto done = job.at("rowsProcessed").as_int64();
+      midway = job.at("status") == "running" && done > 0 && done < rows;
+      if (job.at("status") == "completed") break;
+      if (!midway) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    ASSERT_TRUE(midway) << "the job finished before it could be interrupted";
+    first.signal(SIGKILL);
+    first.wait();
+  }
+  const std::string spool = cli::importSpoolDir("sqlite:" + db);
+  std::filesystem::remove_all(spool);
+  Process second({MINICRM_BINARY, "serve"}, env);
+  ASSERT_TRUE(waitHealthy(port));
+  HttpClient c("http://127.0.0.1:" + std::to_string(port));
+  const auto job = waitForJob(c, id);
+  EXPECT_EQ(job.at("status"), "failed");
+  EXPECT_NE(job.at("error").as_string().find("gone"), std::string::npos) << job.at("error");
+  EXPECT_GT(job.at("rowsProcessed").as_int64(), 0) << "it says how far it got";
+  EXPECT_EQ(customerCount(c), 1) << "the rows it had written are removed";
   second.signal(SIGTERM);
   EXPECT_EQ(second.wait().exitCode, 0);
 }
