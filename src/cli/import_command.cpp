@@ -28,6 +28,8 @@ class ProgressView {
   explicit ProgressView(bool terminal) : terminal_(terminal) {}
 
   void show(const ImportProgress& p, bool last) {
+    if (finished_) return;  // the final line is drawn once
+    finished_ = last;
     const double fraction =
         p.totalBytes > 0 ? static_cast<double>(p.bytes) / static_cast<double>(p.totalBytes) : 1.0;
     const double rate = p.seconds > 0 ? static_cast<double>(p.rows) / p.seconds : 0;
@@ -54,6 +56,7 @@ class ProgressView {
 
  private:
   bool terminal_;
+  bool finished_ = false;
   double lastLine_ = -10;
 };
 
