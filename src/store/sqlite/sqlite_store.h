@@ -22,7 +22,7 @@ struct SqliteOptions {
   std::int64_t readerCacheKiB = 8 * 1024;
   // The writer's page cache once an import has run: imports touch index pages all over,
   // and every page evicted mid-chunk is written to the WAL twice.
-  std::int64_t importCacheKiB = 128 * 1024;
+  std::int64_t importCacheKiB = 64 * 1024;
   // Memory-mapped reads (every connection shares the OS page cache instead of copying
   // pages into its own). SQLite caps it at 2 GiB on this platform.
   std::int64_t mmapBytes = 2LL << 30;
