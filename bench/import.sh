@@ -13,9 +13,10 @@
 #   - upload the customers CSV to `minicrm serve` on an empty database (sync import, one
 #     curl): customers_empty_rows_per_s, and the server's peak RSS growth over its RSS
 #     before the upload (VmHWM - VmRSS): customers_empty_rss_growth_mb;
-#   - the same into the database holding other customers, while a loop POSTs single
-#     orders (one at a time, curl): customers_full_rows_per_s, and the latency of those
-#     small writes during the import: concurrent_post_order_p50_ms/_p99_ms/_max_ms/_count;
+#   - the same into the database holding other customers: customers_full_rows_per_s (and
+#     _rss_growth_mb); then again while a loop POSTs single orders (one at a time, curl):
+#     customers_full_with_writes_rows_per_s, and the latency of those small writes during
+#     the import: concurrent_post_order_p50_ms/_p99_ms/_max_ms/_count;
 #   - upload the orders CSV to the first server (customer aggregates maintained):
 #     orders_rows_per_s (CSV lines per second), then checks every customer's aggregates
 #     against the orders table (aggregate_mismatches, must be 0);
@@ -290,8 +291,20 @@ for run in $(seq 1 "$RUNS"); do
   emit aggregate_mismatches "$(sqlite3 "$db" "$AGG_SQL")" count "$run"
   rm -f "$db" "$db-wal" "$db-shm"; rm -rf "$db.imports"
 
-  log "run $run: customers into a database holding $CUSTOMERS others, with concurrent POST /orders"
+  log "run $run: customers into a database holding $CUSTOMERS others"
   db="$TMP/full-$run.db"
+  cp "$OTHER_DB" "$db"
+  start_server "$db"
+  before=$(kib "$SERVER_PID" VmRSS)
+  read -r rows secs < <(upload "$CUST_CSV" /api/v1/customers/bulk)
+  peak=$(kib "$SERVER_PID" VmHWM)
+  emit customers_full_rows_per_s "$(rate "$rows" "$secs")" rows/s "$run"
+  emit customers_full_seconds "$secs" s "$run"
+  emit customers_full_rss_growth_mb "$(( (peak - before) / 1024 ))" MB "$run"
+  stop_server
+  rm -f "$db" "$db-wal" "$db-shm"; rm -rf "$db.imports"
+
+  log "run $run: the same, with concurrent POST /orders"
   cp "$OTHER_DB" "$db"
   start_server "$db"
   cid=$(curl -s -H 'Content-Type: application/json' \
@@ -303,8 +316,7 @@ for run in $(seq 1 "$RUNS"); do
   LOOP_PID=$!
   read -r rows secs < <(upload "$CUST_CSV" /api/v1/customers/bulk)
   touch "$stopfile"; wait "$LOOP_PID" || true; LOOP_PID=""
-  emit customers_full_rows_per_s "$(rate "$rows" "$secs")" rows/s "$run"
-  emit customers_full_seconds "$secs" s "$run"
+  emit customers_full_with_writes_rows_per_s "$(rate "$rows" "$secs")" rows/s "$run"
   ok=$(awk '$1 == 201' "$lat" | wc -l)
   emit concurrent_post_order_count "$ok" count "$run"
   emit concurrent_post_order_errors "$(awk '$1 != 201' "$lat" | wc -l)" count "$run"
