@@ -9,7 +9,13 @@ packages=(
   libsqlite3-dev libspdlog-dev libfmt-dev libcli11-dev libyaml-cpp-dev
   libcurl4-openssl-dev libgtest-dev libgmock-dev libre2-dev libssl-dev
   sqlite3 curl
+  libcsv-dev
 )
+# --fuzz: also the clang toolchain and libFuzzer runtime for the fuzz targets (fuzz/).
+if [[ ${1:-} == --fuzz ]]; then
+  packages+=(clang libclang-rt-14-dev)
+  shift
+fi
 packages+=("$@")
 
 missing=()

@@ -16,6 +16,7 @@
 #include "service/communications.h"
 #include "service/customers.h"
 #include "service/dispatcher.h"
+#include "service/import.h"
 #include "service/orders.h"
 #include "service/scheduler.h"
 #include "service/segments.h"
@@ -39,6 +40,7 @@ struct App::Parts {
   std::unique_ptr<Dispatcher> dispatcher;
   std::unique_ptr<Scheduler> scheduler;
   Security security;  // holds the API key cache, which writes to the store as it goes
+  std::unique_ptr<ImportService> imports;
   http::Router router;
   std::unique_ptr<http::Pipeline> pipeline;
   std::unique_ptr<http::Server> server;
@@ -48,6 +50,9 @@ App::App(Settings settings, const Clock& clock, bool handleSignals)
     : settings_(std::move(settings)), clock_(clock), handleSignals_(handleSignals) {}
 
 App::~App() {
+  // A running import stops at a chunk boundary (and resumes at the next start); requests
+  // waiting for it are answered before the server drains.
+  if (parts_) parts_->imports.reset();
   if (parts_ && parts_->server) {
     parts_->server->stop();
     parts_->server->join();
@@ -99,6 +104,9 @@ Status App::start() {
     return Error::invalidField("VENDOR_URL",
                                "is required when the vendor simulator is off (VENDOR_SIM=off)");
   }
+  ImportSettings importSettings;
+  importSettings.spoolDir = importSpoolDir(settings_.databaseUrl);
+  p->imports = std::make_unique<ImportService>(*p->store, clock_, importSettings);
 
   http::addCustomerRoutes(p->router, *p->customers);
   http::addOrderRoutes(p->router, *p->orders);
@@ -107,6 +115,7 @@ Status App::start() {
   http::addDeliveryRoutes(p->router, *p->communications, *p->campaigns,
                           settings_.receiptWebhookSecret);
   if (p->simulator) http::addVendorRoutes(p->router, *p->simulator);
+  http::addImportRoutes(p->router, *p->imports, settings_.uploadLimit);
   Parts* raw = p.get();
   http::addOpsRoutes(p->router,
                      {*p->store, [raw]() -> http::Metrics& { return raw->pipeline->metrics(); },
@@ -180,6 +189,12 @@ Status App::start() {
   p->scheduler = std::make_unique<Scheduler>(*p->store, clock_, *p->campaigns);
   p->scheduler->start();
   p->server->start();
+  if (auto resumed = p->imports->resumeUnfinished(); !resumed.ok()) {
+    spdlog::error(R"("msg":"cannot resume import jobs","error":{})",
+                  jsonQuote(resumed.error().message));
+  } else if (*resumed > 0) {
+    spdlog::info(R"("msg":"import jobs resumed","jobs":{})", *resumed);
+  }
   parts_ = std::move(p);
   spdlog::info(R"("msg":"listening","address":{},"port":{},"database":{},"version":{})",
                jsonQuote(settings_.host), port(), jsonQuote(settings_.databaseUrl),
@@ -205,6 +220,11 @@ void App::wait() {
 
 void App::stop() {
   if (parts_) parts_->server->stop();
+}
+
+std::string importSpoolDir(const std::string& databaseUrl) {
+  auto path = sqlitePath(databaseUrl);
+  return (path.ok() ? *path : std::string("./minicrm.db")) + ".imports";
 }
 
 Store& App::store() {

@@ -49,6 +49,10 @@ class App {
   std::unique_ptr<Parts> parts_;
 };
 
+// Where uploads wait for their import jobs: a directory beside the database file
+// ("./minicrm.db.imports" for the default database).
+std::string importSpoolDir(const std::string& databaseUrl);
+
 // The embedded OpenAPI document (docs/openapi.yaml as JSON).
 extern const std::string_view kOpenApiJson;
 

@@ -12,6 +12,7 @@
 #include <optional>
 
 #include "cli/app.h"
+#include "cli/import_command.h"
 #include "cli/keys_command.h"
 #include "cli/settings.h"
 #include "cli/vendor_sim.h"
@@ -111,6 +112,21 @@ int main(int argc, char** argv) {
   keysRevoke->add_option("ID", keyId, "The key id `keys list` shows")->required();
   for (auto* cmd : {keysCreate, keysList, keysRevoke})
     addSettings(cmd, {"DATABASE_URL"});
+  cli::ImportCommand importCommand;
+  std::string importKind;
+  auto* import = app.add_subcommand(
+      "import",
+      "Import a CSV file of customers or orders into the database (exit 1: rows rejected)");
+  import->add_option("kind", importKind, "customers or orders")
+      ->required()
+      ->check(CLI::IsMember({"customers", "orders"}));
+  import->add_option("file", importCommand.file, "The CSV file")
+      ->required()
+      ->check(CLI::ExistingFile);
+  import->add_flag("--dry-run", importCommand.dryRun, "Check every row, write nothing");
+  import->add_flag("--upsert", importCommand.upsert,
+                   "Update stored emails / orderIds instead of reporting duplicates");
+  addSettings(import, {"DATABASE_URL", "SQLITE_SYNCHRONOUS"});
 
   if (Status s = cli::loadDotEnv(".env"); !s.ok()) return fail(s.error());
   CLI11_PARSE(app, argc, argv);
@@ -151,6 +167,12 @@ int main(int argc, char** argv) {
     if (!applied.ok()) return fail(applied.error());
     std::printf("minicrm: %d migration(s) applied to %s\n", *applied, ss.databaseUrl.c_str());
     return 0;
+  }
+
+  if (import->parsed()) {
+    importCommand.kind = importKind == "orders" ? ImportKind::orders : ImportKind::customers;
+    spdlog::set_level(spdlog::level::warn);
+    return cli::runImport(*settings, importCommand);
   }
 
   setupLogging(settings->logLevel);

@@ -28,6 +28,26 @@ std::optional<long> parseLong(std::string_view s) {
   return v;
 }
 
+// "1048576", "512MiB", "1G": bytes (K/M/G and KiB/MiB/GiB are powers of 1024).
+std::optional<std::uint64_t> parseBytes(std::string_view s) {
+  std::uint64_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p == s.data()) return std::nullopt;
+  const std::string unit = asciiLower(trim(std::string_view(p, s.data() + s.size() - p)));
+  std::uint64_t scale = 1;
+  if (unit == "k" || unit == "kib" || unit == "kb") {
+    scale = 1ull << 10;
+  } else if (unit == "m" || unit == "mib" || unit == "mb") {
+    scale = 1ull << 20;
+  } else if (unit == "g" || unit == "gib" || unit == "gb") {
+    scale = 1ull << 30;
+  } else if (!unit.empty() && unit != "b") {
+    return std::nullopt;
+  }
+  if (v > (std::uint64_t{1} << 50) / scale) return std::nullopt;
+  return v * scale;
+}
+
 std::optional<bool> parseBool(std::string_view s) {
   if (iequals(s, "1") || iequals(s, "true") || iequals(s, "on") || iequals(s, "yes")) return true;
   if (iequals(s, "0") || iequals(s, "false") || iequals(s, "off") || iequals(s, "no")) return false;
@@ -156,6 +176,8 @@ const std::vector<SettingSpec>& settingSpecs() {
       {"REQUEST_TIMEOUT", "--request-timeout", "30",
        "Seconds to receive a whole request once it has started (and to send the answer)"},
       {"IDLE_TIMEOUT", "--idle-timeout", "75", "Seconds a keep-alive connection may wait idle"},
+      {"UPLOAD_LIMIT", "--upload-limit", "1GiB",
+       "Largest CSV upload accepted, in bytes (suffixes K, M, G, KiB, MiB, GiB); beyond it: 413"},
   };
   return specs;
 }
@@ -439,6 +461,14 @@ Result<Settings> resolveSettings(const std::map<std::string, std::string>& flags
     }
   }
   resolveSecuritySettings(flags, s, errors);
+  if (auto v = lookup(flags, "UPLOAD_LIMIT")) {
+    auto n = parseBytes(*v);
+    if (!n || *n == 0) {
+      errors.push_back({"UPLOAD_LIMIT", "must be a size in bytes such as 1073741824 or 1GiB"});
+    } else {
+      s.uploadLimit = *n;
+    }
+  }
   if (!errors.empty()) {
     std::string message = "Invalid settings:";
     for (const auto& e : errors)

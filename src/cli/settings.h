@@ -92,6 +92,7 @@ struct Settings {
   bool vendorSimEnabled(bool authConfigured) const {
     return vendorSim == "on" || (vendorSim == "auto" && !authConfigured && vendorUrl.empty());
   }
+  std::uint64_t uploadLimit = 1ull << 30;  // CSV uploads (JSON bodies stay at 1 MiB)
 };
 
 // "250ms", "30s", "10m", "2h" or a number of milliseconds.

@@ -63,6 +63,10 @@ IdGenerator::IdGenerator(const Clock& clock) : clock_(clock) {
   }
 }
 
+IdGenerator::IdGenerator(const Clock& clock, const std::array<std::uint8_t, 5>& fixed,
+                         std::uint64_t state)
+    : clock_(clock), random_(fixed), state_(state) {}
+
 Id IdGenerator::next() {
   const std::uint64_t floor = static_cast<std::uint64_t>(clock_.now() / 1000) << 24;
   std::uint64_t prev = state_.load(std::memory_order_relaxed);

@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/error.h"
 #include "core/principal.h"
 
 namespace minicrm::http {
@@ -21,6 +22,7 @@ std::string_view toString(Method m);
 Method parseMethod(std::string_view s);
 
 struct Route;
+class UploadedFile;
 
 struct Request {
   Method method = Method::GET;
@@ -31,6 +33,9 @@ struct Request {
   std::vector<std::pair<std::string, std::string>> headers;  // names in lower case
   std::string body;
   std::string remoteAddress;
+  // A body streamed to disk (http/upload.h) instead of `body`, or why it is not usable.
+  std::shared_ptr<UploadedFile> upload;
+  std::optional<Error> uploadError;
 
   // Filled by the pipeline.
   std::string requestId;

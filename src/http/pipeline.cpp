@@ -11,6 +11,7 @@
 #include "core/json_writer.h"
 #include "core/text.h"
 #include "http/envelope.h"
+#include "http/upload.h"
 
 namespace minicrm::http {
 namespace {
@@ -93,6 +94,23 @@ std::size_t Pipeline::bodyLimit(Method method, std::string_view path) const {
   return m.route ? m.route->bodyLimit : kDefaultBodyLimit;
 }
 
+Result<std::unique_ptr<BodySink>> Pipeline::bodySink(const Request& req,
+                                                     std::uint64_t& limit) const {
+  Match m = router_.match(req.method, req.path);
+  if (!m.route || !m.route->streamBody) return std::unique_ptr<BodySink>();
+  // An upload is written to disk as it arrives: refuse a caller without credentials before
+  // the first byte of it. (A token whose keys must first be fetched is checked once the
+  // body is in, like every request; the fetch never runs on an io thread.)
+  if (options_.authenticator && m.route->access == Access::authenticated) {
+    auth::Verdict verdict =
+        options_.authenticator->authenticate(req.header("authorization"), /*allowNetwork=*/false);
+    if (verdict.error) return *verdict.error;
+  }
+  auto sink = m.route->streamBody(req);
+  if (sink.ok() && *sink) limit = m.route->streamLimit;
+  return sink;
+}
+
 bool Pipeline::originAllowed(std::string_view origin) const {
   for (const auto& o : options_.corsOrigins) {
     if (o == "*" || o == origin) return true;
@@ -151,7 +169,9 @@ void Pipeline::reject(Request& req, const Error& error, Reply reply) {
   const auto start = Clock::now();
   req.requestId = requestIdFor(req);
   Reply done = finishing(req, std::move(reply), start);
-  Response res = errorResponse(error);
+  Response res = error.kind == ErrorKind::unauthorized
+                     ? unauthorized(error, !req.header("authorization").empty())
+                     : errorResponse(error);
   res.closeConnection = true;
   done(std::move(res));
 }

@@ -42,6 +42,9 @@ class Pipeline {
 
   // Largest body the route for (method, path) accepts; the server answers 413 beyond it.
   std::size_t bodyLimit(Method method, std::string_view path) const;
+  // For an upload route whose request streams its body (Route::streamBody): the sink and,
+  // in `limit`, the most bytes it accepts. nullptr: read the body as usual.
+  Result<std::unique_ptr<BodySink>> bodySink(const Request& req, std::uint64_t& limit) const;
 
   // Handles one request. `reply` is called exactly once, possibly from another thread.
   // `req` must stay alive until then.

@@ -142,6 +142,19 @@ std::string QueryParams::text(std::string_view name, std::size_t maxLength) {
   return std::string(*v);
 }
 
+bool QueryParams::flag(std::string_view name) {
+  auto v = raw(name);
+  if (!v) return false;
+  for (const char* yes : {"1", "true", "yes", "on"}) {
+    if (iequals(*v, yes)) return true;
+  }
+  for (const char* no : {"0", "false", "no", "off"}) {
+    if (iequals(*v, no)) return false;
+  }
+  errors_.push_back({std::string(name), "must be 1 or 0 (true or false)"});
+  return false;
+}
+
 Status QueryParams::finish() const {
   if (errors_.empty()) return {};
   std::string message = "Invalid query parameters: ";

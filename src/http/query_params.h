@@ -36,6 +36,8 @@ class QueryParams {
   std::string choice(std::string_view name, const std::vector<std::string>& choices,
                      std::string fallback);
   std::string text(std::string_view name, std::size_t maxLength = 200);
+  // 1/true/yes/on or 0/false/no/off (case-insensitive); false when absent.
+  bool flag(std::string_view name);
 
   // Invalid (400) listing every problem, or success.
   Status finish() const;

@@ -82,4 +82,11 @@ Match Router::match(Method method, std::string_view path) const {
   return m;
 }
 
+Route* Router::find(Method method, std::string_view pattern) {
+  for (auto& r : routes_) {
+    if (r.method == method && r.pattern == pattern) return &r;
+  }
+  return nullptr;
+}
+
 }  // namespace minicrm::http

@@ -4,15 +4,22 @@
 #include <cstddef>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/error.h"
 #include "http/message.h"
 
 namespace minicrm::http {
 
 using Handler = std::function<void(Request&, Reply)>;
+
+class BodySink;
+// Decides, once the request's headers are known, whether its body is streamed to a sink
+// (uploads) instead of read into Request::body: nullptr reads it as usual.
+using StreamBody = std::function<Result<std::unique_ptr<BodySink>>(const Request&)>;
 
 constexpr std::size_t kDefaultBodyLimit = 1 << 20;  // JSON bodies: 1 MiB
 
@@ -37,6 +44,9 @@ struct Route {
   Access access = Access::authenticated;
   // Only admins may call it (403 for other authenticated callers).
   bool adminOnly = false;
+  // Uploads: bodies that streamBody takes go to disk, up to streamLimit bytes.
+  StreamBody streamBody;
+  std::uint64_t streamLimit = 0;
   std::size_t index = 0;  // position in the table, for metrics
 
   std::vector<std::string> segments;  // split pattern
@@ -53,6 +63,8 @@ class Router {
   Route& add(Method method, std::string pattern, Handler handler);
   // Finds the route for method + path. A static segment beats a parameter.
   Match match(Method method, std::string_view path) const;
+  // The route added for exactly this method and pattern, or nullptr.
+  Route* find(Method method, std::string_view pattern);
   const std::deque<Route>& routes() const { return routes_; }
 
  private:

@@ -9,6 +9,7 @@
 #include "service/campaigns.h"
 #include "service/communications.h"
 #include "service/customers.h"
+#include "service/import.h"
 #include "service/orders.h"
 #include "service/segments.h"
 #include "store/store.h"
@@ -34,6 +35,11 @@ void addSegmentRoutes(Router& router, SegmentService& segments);
 
 // /healthz, /readyz, /metrics, /api/v1/openapi.json. `metrics` is resolved lazily because
 // the pipeline (which owns the metrics) is built after the routes.
+// CSV imports: POST /api/v1/customers/bulk, the CSV form of POST /api/v1/orders/bulk
+// (call after addOrderRoutes), the CSV templates, GET /api/v1/import-jobs/:id. Uploads are
+// streamed to disk, up to `uploadLimit` bytes.
+void addImportRoutes(Router& router, ImportService& imports, std::uint64_t uploadLimit);
+
 struct OpsContext {
   Store& store;
   std::function<Metrics&()> metrics;

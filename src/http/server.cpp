@@ -27,6 +27,7 @@
 
 #include "core/json_writer.h"
 #include "core/text.h"
+#include "http/upload.h"
 
 namespace minicrm::http {
 namespace {
@@ -279,13 +280,19 @@ asio::awaitable<void> Server::Impl::session(std::shared_ptr<Conn> conn) {
       req.headers.emplace_back(asciiLower(field.name_string()), std::string(field.value()));
     }
     version = header.version();
-    std::size_t limit = 0;
+    std::uint64_t limit = 0;
+    std::unique_ptr<BodySink> sink;
     if (!parseTarget(req.target, req)) {
       req.path = req.target;
       rejection = Error::invalidField("", "Malformed request target");
     } else {
       limit = pipeline.bodyLimit(req.method, req.path);
-      if (auto length = parser.content_length(); length && *length > limit) {
+      if (auto opened = pipeline.bodySink(req, limit); !opened.ok()) {
+        rejection = std::move(opened).error();
+      } else {
+        sink = std::move(opened).value();
+      }
+      if (auto length = parser.content_length(); !rejection && length && *length > limit) {
         rejection = Error{ErrorKind::too_large,
                           fmt::format("The request body is {} bytes; this route accepts at "
                                       "most {}",
@@ -297,26 +304,69 @@ asio::awaitable<void> Server::Impl::session(std::shared_ptr<Conn> conn) {
       co_await sendAndClose(*conn, req, *rejection, version);
       break;
     }
-    parser.body_limit(limit);
+    parser.body_limit(sink ? std::numeric_limits<std::uint64_t>::max() : limit);
     if (iequals(req.header("expect"), "100-continue")) {
       bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, version};
       auto [wec, wn] = co_await bhttp::async_write(stream, cont, kTuple);
       if (wec) break;
     }
-    stream.expires_after(options.requestTimeout);
-    auto [bec, bn] = co_await bhttp::async_read(stream, buffer, parser, kTuple);
-    if (bec) {
-      if (bec == bhttp::error::body_limit) {
+    bool clientKeepAlive = false;
+    if (sink) {
+      // An upload: stream the body into the sink as it arrives, never all in memory.
+      bhttp::request_parser<bhttp::buffer_body> upload{std::move(parser)};
+      upload.body_limit(limit);
+      std::vector<char> chunk(64 * 1024);
+      boost::system::error_code uec;
+      while (!upload.is_done()) {
+        upload.get().body().data = chunk.data();
+        upload.get().body().size = chunk.size();
+        stream.expires_after(options.requestTimeout);
+        auto [rec, rn] = co_await bhttp::async_read_some(stream, buffer, upload, kTuple);
+        if (rec == bhttp::error::need_buffer) rec = {};
+        const std::size_t got = chunk.size() - upload.get().body().size;
+        if (!rec && got > 0) {
+          if (Status s = sink->write(std::string_view(chunk.data(), got)); !s.ok()) {
+            rejection = std::move(s).error();
+            break;
+          }
+        }
+        if (rec) {
+          uec = rec;
+          break;
+        }
+      }
+      if (uec == bhttp::error::body_limit) {
         rejection = Error{
             ErrorKind::too_large,
-            fmt::format("The request body exceeds {} bytes, the most this route accepts", limit),
+            fmt::format("The upload exceeds {} bytes, the most this route accepts (UPLOAD_LIMIT)",
+                        limit),
             {}};
-        co_await sendAndClose(*conn, req, *rejection, version);
       }
-      break;
+      if (rejection) {
+        sink.reset();
+        co_await sendAndClose(*conn, req, *rejection, version);
+        break;
+      }
+      if (uec) break;  // the client went away: the sink removes what it wrote
+      sink->finish(req);
+      sink.reset();
+      clientKeepAlive = upload.get().keep_alive();
+    } else {
+      stream.expires_after(options.requestTimeout);
+      auto [bec, bn] = co_await bhttp::async_read(stream, buffer, parser, kTuple);
+      if (bec) {
+        if (bec == bhttp::error::body_limit) {
+          rejection = Error{
+              ErrorKind::too_large,
+              fmt::format("The request body exceeds {} bytes, the most this route accepts", limit),
+              {}};
+          co_await sendAndClose(*conn, req, *rejection, version);
+        }
+        break;
+      }
+      req.body = std::move(parser.get().body());
+      clientKeepAlive = parser.get().keep_alive();
     }
-    req.body = std::move(parser.get().body());
-    const bool clientKeepAlive = parser.get().keep_alive();
 
     Response res = co_await asyncHandle(pipeline, req, nullptr, asio::use_awaitable);
     const bool keepAlive = clientKeepAlive && !res.closeConnection && !stopping;

@@ -16,10 +16,11 @@
 
 #include <chrono>
 
-#include "core/campaign.h"
 #include "core/api_key.h"
+#include "core/campaign.h"
 #include "core/customer.h"
 #include "core/error.h"
+#include "core/import.h"
 #include "core/order.h"
 #include "core/page.h"
 #include "core/segment/segment.h"
@@ -134,6 +135,50 @@ struct ReceiptResult {
   bool changed = false;
 };
 
+// A CSV import as the store keeps it: what to read, how far it got (the offset and line of
+// the next record, saved in the same transaction as the rows before it, so a resumed
+// import continues exactly), its counts and first problem rows.
+struct ImportJob {
+  Id id;
+  ImportKind kind = ImportKind::customers;
+  ImportMode mode = ImportMode::insert;
+  bool dryRun = false;
+  ImportStatus status = ImportStatus::queued;
+  std::string inputPath;
+  std::uint64_t inputBytes = 0;
+  ImportTag tag{};
+  std::uint64_t idState = 0;       // IdGenerator::state() after the last committed chunk
+  std::uint64_t resumeOffset = 0;  // 0: the header has not been read yet
+  std::int64_t resumeLine = 1;
+  ImportReport report;            // rows: the first kMaxReportedRows problem rows
+  std::string error;              // why it failed
+  std::int64_t activeMillis = 0;  // time spent running (rows/s)
+  Millis createdAt = 0;
+  Millis updatedAt = 0;
+  std::optional<Millis> startedAt;
+  std::optional<Millis> finishedAt;
+};
+
+// How an import chunk is written.
+struct ImportContext {
+  ImportTag tag{};
+  ImportMode mode = ImportMode::insert;
+  Millis now = 0;
+};
+
+// Classifies import rows like a real import would (inserted, updated, duplicate,
+// rejected: duplicates inside the file included) without writing anything: dry runs.
+// Used by one thread; keeps what it has seen in a scratch file, not in memory.
+class ImportDryRun {
+ public:
+  virtual ~ImportDryRun() = default;
+  // `out` gets one outcome per row, in order.
+  virtual Status customers(const ImportContext& ctx, std::vector<CustomerImportRow>& rows,
+                           std::vector<ImportOutcome>& out) = 0;
+  virtual Status orders(const ImportContext& ctx, std::vector<OrderImportRow>& rows,
+                        std::vector<ImportOutcome>& out) = 0;
+};
+
 // Operations available inside a write transaction. Everything here sees the
 // transaction's own earlier changes. Failures come back as values, never as exceptions,
 // so a job can decorate them (e.g. prefix a bulk item's index) before returning.
@@ -212,6 +257,27 @@ class WriteTx {
   virtual Status revokeApiKey(const Id& id, Millis now) = 0;
   // Records a key's latest use; a key that is gone is ignored.
   virtual Status recordApiKeyUse(const Id& id, Millis usedAt) = 0;
+
+  // True when other write jobs are waiting for the writer: a long job (an import chunk)
+  // should finish soon so they commit within ~100 ms.
+  virtual bool writesWaiting() const = 0;
+
+  // Imports: one chunk of rows, set-based (INSERT ... ON CONFLICT): a row whose key is
+  // already stored is a duplicate ("appears earlier in this file" when this import wrote
+  // it), or with ImportMode::upsert replaces the stored values (blank cells keep them).
+  // New rows get their `id`. Orders add to their customers' aggregates exactly as one-by-one
+  // creates would. `out` gets one outcome per row, in order.
+  virtual Status importCustomers(const ImportContext& ctx, std::vector<CustomerImportRow>& rows,
+                                 std::vector<ImportOutcome>& out) = 0;
+  virtual Status importOrders(const ImportContext& ctx, std::vector<OrderImportRow>& rows,
+                              std::vector<ImportOutcome>& out) = 0;
+  // Saves the job (created or updated) and appends `newRows` to its problem rows.
+  virtual Status saveImportJob(const ImportJob& job, const std::vector<ImportProblem>& newRows) = 0;
+  // Undoes up to `limit` rows of a failed import (rows it created are removed, rows it
+  // replaced get their old values back; orders' customers are reconciled), or forgets
+  // the undo records of a finished one (`keep`). Returns how many it handled: 0 when done.
+  virtual Result<std::int64_t> cleanUpImport(const ImportJob& job, bool keep, int limit,
+                                             Millis now) = 0;
 };
 
 class Store {
@@ -225,6 +291,9 @@ class Store {
   // changes are rolled back and the others in the batch are unaffected. `done` gets the
   // job's status once the transaction has committed (or the commit's error).
   virtual void write(WriteJob job, WriteDone done) = 0;
+  // Like write(), for a big job (an import chunk): it runs in a transaction of its own,
+  // which is rolled back whole if it fails, so it pays no savepoint.
+  virtual void writeAlone(WriteJob job, WriteDone done) { write(std::move(job), std::move(done)); }
   // write() and wait: for command-line tools and tests.
   Status writeSync(WriteJob job);
 
@@ -265,6 +334,10 @@ class Store {
   virtual Result<Page<CommunicationView>> listCommunications(const CommunicationQuery& q) = 0;
   // Every API key, revoked and expired ones included, oldest first.
   virtual Result<std::vector<ApiKey>> listApiKeys() = 0;
+  virtual Result<ImportJob> getImportJob(const Id& id) = 0;
+  // Jobs queued or running (to resume after a restart), oldest first.
+  virtual Result<std::vector<ImportJob>> unfinishedImportJobs() = 0;
+  virtual Result<std::unique_ptr<ImportDryRun>> openImportDryRun() = 0;
 
   // Sort fields each list accepts (wire names).
   static const std::vector<std::string>& customerSortFields();

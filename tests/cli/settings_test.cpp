@@ -85,5 +85,21 @@ TEST_F(SettingsTest, DotEnvFillsOnlyWhatTheEnvironmentLacks) {
   EXPECT_FALSE(loadDotEnv(path).ok());
 }
 
+TEST_F(SettingsTest, UploadLimitTakesBytesWithBinarySuffixes) {
+  EXPECT_EQ(resolveSettings({})->uploadLimit, 1ull << 30);
+  const std::vector<std::pair<std::string, std::uint64_t>> good = {
+      {"1048576", 1048576}, {"512MiB", 512ull << 20}, {"2G", 2ull << 30}, {"64 KiB", 64ull << 10}};
+  for (const auto& [text, bytes] : good) {
+    auto s = resolveSettings({{"UPLOAD_LIMIT", text}});
+    ASSERT_TRUE(s.ok()) << text;
+    EXPECT_EQ(s->uploadLimit, bytes) << text;
+  }
+  for (const char* bad : {"0", "lots", "5TB", "-1", "1.5G"}) {
+    auto s = resolveSettings({{"UPLOAD_LIMIT", bad}});
+    ASSERT_FALSE(s.ok()) << bad;
+    EXPECT_EQ(s.error().fields.at(0).path, "UPLOAD_LIMIT");
+  }
+}
+
 }  // namespace
 }  // namespace minicrm::cli

@@ -615,7 +615,9 @@ TEST(SegmentParse, RegexOptionsAreASet) {
             accepted(R"({"name": {"$regex": "a"}})"));
   EXPECT_NE(accepted(R"({"name": {"$regex": "a", "$options": "i"}})"),
             accepted(R"({"name": {"$regex": "a"}})"));
-  const Predicate& p = onlyPredicate(accepted(R"({"city": {"$regex": "^P", "$options": "mi"}})"));
+  // The rules must outlive the reference into them.
+  const auto rules = accepted(R"({"city": {"$regex": "^P", "$options": "mi"}})");
+  const Predicate& p = onlyPredicate(rules);
   EXPECT_EQ(p.op, Op::regex);
   EXPECT_EQ(p.pattern, "^P");
   EXPECT_EQ(p.options, "im");

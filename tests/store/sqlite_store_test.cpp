@@ -156,5 +156,45 @@ TEST(SqliteStore, OpenRejectsUnsupportedUrls) {
   EXPECT_EQ(*sqlitePath("sqlite:///tmp/a.db"), "/tmp/a.db");
 }
 
+TEST(SqliteStore, AJobAloneCommitsOrRollsBackWholeWithoutTouchingOthers) {
+  TempDir dir("minicrm-alone");
+  ManualClock clock(1'750'000'000'000);
+  IdGenerator ids(clock);
+  auto store = openSqlite(dir.newFile("alone.db"), clock);
+  auto customer = [&](const std::string& email) {
+    CustomerDraft d;
+    d.name = email;
+    d.email = email;
+    return makeCustomer(d, ids.next(), clock.now());
+  };
+  const Customer before = customer("before@x.io");
+  const Customer inFailed = customer("failed@x.io");
+  const Customer inGood = customer("good@x.io");
+  const Customer after = customer("after@x.io");
+  std::promise<Status> p1, p2, p3, p4;
+  store->write([&](WriteTx& tx) { return tx.insertCustomer(before); },
+               [&](Status s) { p1.set_value(std::move(s)); });
+  store->writeAlone(
+      [&](WriteTx& tx) -> Status {
+        if (Status s = tx.insertCustomer(inFailed); !s.ok()) return s;
+        return Error::internal("the chunk failed half-way");
+      },
+      [&](Status s) { p2.set_value(std::move(s)); });
+  store->writeAlone([&](WriteTx& tx) { return tx.insertCustomer(inGood); },
+                    [&](Status s) { p3.set_value(std::move(s)); });
+  store->write([&](WriteTx& tx) { return tx.insertCustomer(after); },
+               [&](Status s) { p4.set_value(std::move(s)); });
+  EXPECT_TRUE(p1.get_future().get().ok());
+  Status failed = p2.get_future().get();
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error().message, "the chunk failed half-way");
+  EXPECT_TRUE(p3.get_future().get().ok());
+  EXPECT_TRUE(p4.get_future().get().ok());
+  EXPECT_TRUE(store->getCustomer(before.id).ok());
+  EXPECT_FALSE(store->getCustomer(inFailed.id).ok());
+  EXPECT_TRUE(store->getCustomer(inGood.id).ok());
+  EXPECT_TRUE(store->getCustomer(after.id).ok());
+}
+
 }  // namespace
 }  // namespace minicrm::testing

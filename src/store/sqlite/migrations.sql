@@ -106,6 +106,56 @@ CREATE INDEX communications_campaign ON communications (campaign_id, id);
 -- The dispatcher's work list: rows still to send or to hear back about.
 CREATE INDEX communications_due ON communications (campaign_id, next_attempt_at)
   WHERE status = 'PENDING';
+
+-- migration: 4 import jobs
+-- CSV imports (service/import.h). A job's progress (resume_offset/resume_line: where the
+-- next record starts in its spooled input) is saved in the same transaction as the rows
+-- before it, so an interrupted job resumes exactly. Rows an import creates carry the job's
+-- tag in bytes 5..9 of their id; rows it replaces are listed in import_touched with their
+-- old values, so a failed import can be undone and a key seen twice in one file is a
+-- duplicate.
+CREATE TABLE import_jobs (
+  id             BLOB PRIMARY KEY,
+  kind           TEXT NOT NULL,
+  mode           TEXT NOT NULL,
+  dry_run        INTEGER NOT NULL,
+  status         TEXT NOT NULL,
+  input_path     TEXT NOT NULL,
+  input_bytes    INTEGER NOT NULL,
+  tag            BLOB NOT NULL,
+  id_state       INTEGER NOT NULL,
+  resume_offset  INTEGER NOT NULL,
+  resume_line    INTEGER NOT NULL,
+  received       INTEGER NOT NULL,
+  accepted       INTEGER NOT NULL,
+  inserted       INTEGER NOT NULL,
+  updated        INTEGER NOT NULL,
+  duplicates     INTEGER NOT NULL,
+  rejected       INTEGER NOT NULL,
+  rows_truncated INTEGER NOT NULL,
+  error          TEXT,
+  active_ms      INTEGER NOT NULL,
+  created_at     INTEGER NOT NULL,
+  updated_at     INTEGER NOT NULL,
+  started_at     INTEGER,
+  finished_at    INTEGER
+) WITHOUT ROWID;
+CREATE INDEX import_jobs_unfinished ON import_jobs (status) WHERE status IN ('queued', 'running');
+CREATE TABLE import_job_rows (
+  job_id BLOB NOT NULL,
+  row    INTEGER NOT NULL,
+  key    TEXT NOT NULL,
+  status TEXT NOT NULL,
+  issues TEXT NOT NULL,
+  PRIMARY KEY (job_id, row)
+) WITHOUT ROWID;
+CREATE TABLE import_touched (
+  tag    BLOB NOT NULL,
+  row_id BLOB NOT NULL,
+  old    TEXT NOT NULL,
+  PRIMARY KEY (tag, row_id)
+) WITHOUT ROWID;
+
 -- migration: 5 api keys
 -- Only the SHA-256 of a key is kept; `hint` is its last
 -- 4 characters so `minicrm keys list` can tell keys apart.

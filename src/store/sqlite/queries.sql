@@ -282,3 +282,105 @@ UPDATE api_keys SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL
 
 -- name: api-key-record-use
 UPDATE api_keys SET last_used_at = max(coalesce(last_used_at, 0), ?2) WHERE id = ?1
+
+-- name: customer-get-by-email
+SELECT id, name, email, phone, city, base_spend, base_visits, base_last_active,
+       order_spend, order_visits, last_order_at, created_at, updated_at
+FROM customers WHERE email = ?1
+
+-- name: import-customer-insert
+INSERT INTO customers (id, name, email, phone, city, base_spend, base_visits, base_last_active,
+                       order_spend, order_visits, last_order_at, created_at, updated_at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+ON CONFLICT (email) DO NOTHING
+
+-- name: import-customer-upsert
+UPDATE customers
+SET name = coalesce(?2, name), phone = coalesce(?3, phone), city = coalesce(?4, city),
+    base_spend = coalesce(?5, base_spend), base_visits = coalesce(?6, base_visits),
+    base_last_active = coalesce(?7, base_last_active), updated_at = ?8
+WHERE id = ?1
+
+-- name: import-customer-restore
+UPDATE customers
+SET name = ?2, phone = ?3, city = ?4, base_spend = ?5, base_visits = ?6,
+    base_last_active = ?7, updated_at = ?8
+WHERE id = ?1
+RETURNING id, name, email, phone, city, total_spend, visits, last_active, created_at
+
+-- name: import-touched-insert
+INSERT INTO import_touched (tag, row_id, old) VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING
+
+-- name: import-touched-page
+SELECT row_id, old FROM import_touched WHERE tag = ?1 LIMIT ?2
+
+-- name: import-touched-delete
+DELETE FROM import_touched WHERE tag = ?1 AND row_id = ?2
+
+-- name: import-tagged-customers
+SELECT id FROM customers WHERE id >= ?1 AND id < ?2 AND substr(id, 5, 5) = ?3 LIMIT ?4
+
+-- name: import-tagged-orders
+SELECT id, customer_id FROM orders WHERE id >= ?1 AND id < ?2 AND substr(id, 5, 5) = ?3 LIMIT ?4
+
+-- name: customer-id-by-email
+SELECT id FROM customers WHERE email = ?1
+
+-- name: customer-exists
+SELECT 1 FROM customers WHERE id = ?1
+
+-- name: import-order-insert
+INSERT INTO orders (id, customer_id, items, amount, order_date, status, channel, external_id,
+                    created_at, updated_at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+ON CONFLICT DO NOTHING
+
+-- name: order-get-by-external-id
+SELECT id, customer_id, items, amount, order_date, status, channel, external_id,
+       created_at, updated_at
+FROM orders WHERE external_id = ?1
+
+-- name: customer-add-orders
+-- (No RETURNING: in a large transaction each RETURNING statement's journal is costly.)
+UPDATE customers
+SET order_spend = order_spend + ?2, order_visits = order_visits + ?3,
+    last_order_at = max(coalesce(last_order_at, ?4), ?4), updated_at = ?5
+WHERE id = ?1
+
+-- name: import-job-upsert
+INSERT INTO import_jobs (id, kind, mode, dry_run, status, input_path, input_bytes, tag, id_state,
+                         resume_offset, resume_line, received, accepted, inserted, updated,
+                         duplicates, rejected, rows_truncated, error, active_ms, created_at,
+                         updated_at, started_at, finished_at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19,
+        ?20, ?21, ?22, ?23, ?24)
+ON CONFLICT (id) DO UPDATE SET
+  status = excluded.status, id_state = excluded.id_state,
+  resume_offset = excluded.resume_offset, resume_line = excluded.resume_line,
+  received = excluded.received, accepted = excluded.accepted, inserted = excluded.inserted,
+  updated = excluded.updated, duplicates = excluded.duplicates, rejected = excluded.rejected,
+  rows_truncated = excluded.rows_truncated, error = excluded.error,
+  active_ms = excluded.active_ms, updated_at = excluded.updated_at,
+  started_at = excluded.started_at, finished_at = excluded.finished_at
+
+-- name: import-job-row-insert
+INSERT INTO import_job_rows (job_id, row, key, status, issues) VALUES (?1, ?2, ?3, ?4, ?5)
+ON CONFLICT DO NOTHING
+
+-- name: import-job-get
+SELECT id, kind, mode, dry_run, status, input_path, input_bytes, tag, id_state, resume_offset,
+       resume_line, received, accepted, inserted, updated, duplicates, rejected, rows_truncated,
+       error, active_ms, created_at, updated_at, started_at, finished_at
+FROM import_jobs WHERE id = ?1
+
+-- name: import-jobs-unfinished
+SELECT id FROM import_jobs WHERE status IN ('queued', 'running') ORDER BY id
+
+-- name: import-job-rows
+SELECT row, key, status, issues FROM import_job_rows WHERE job_id = ?1 ORDER BY row LIMIT ?2
+
+-- name: import-dry-run-seen-create
+CREATE TEMP TABLE IF NOT EXISTS import_seen (key TEXT PRIMARY KEY) WITHOUT ROWID
+
+-- name: import-dry-run-seen-insert
+INSERT INTO temp.import_seen (key) VALUES (?1) ON CONFLICT DO NOTHING

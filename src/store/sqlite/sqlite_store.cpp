@@ -10,17 +10,30 @@
 #include "core/json_writer.h"
 #include "core/text.h"
 #include "core/time.h"
+#include "store/sqlite/import_sql.h"
 #include "store/sqlite/rows.h"
 #include "store/sqlite/segment_sql.h"
 #include "store/sqlite/tx.h"
 
 namespace minicrm::sqlite {
 
+namespace {
+
+// SQLite's memory statistics take a global mutex on every allocation: off, before the
+// library initialises (a no-op if something initialised it already).
+void configureSqlite() {
+  static std::once_flag once;
+  std::call_once(once, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
+}
+
+}  // namespace
+
 Result<int> migrate(const std::string& path) {
   return migrate(path, migrations());
 }
 
 Result<int> migrate(const std::string& path, const std::vector<Migration>& all) {
+  configureSqlite();
   return guarded([&]() -> Result<int> {
     ConnectionOptions o;
     o.path = path;
@@ -88,6 +101,8 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& opti
     s->writerConn_->exec("PRAGMA journal_mode=WAL");
     registerRegexp(s->writerConn_->raw());
     s->tx_ = std::make_unique<SqliteTx>(*s->writerConn_);
+    if (options.importCacheKiB > options.writerCacheKiB)
+      s->tx_->setImportCache(options.importCacheKiB);
     SqliteStore* self = s.get();
     WriterOptions wo = options.writer;
     wo.syncBeforeAnswer = options.synchronous != "NORMAL";
@@ -103,6 +118,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& opti
     };
     s->writer_ = std::make_unique<Writer>(*s->writerConn_, *s->tx_, std::move(wo),
                                           [](std::exception_ptr e) { return Status(toError(e)); });
+    s->tx_->setWriter(s->writer_.get());
     if (options.customerIndex) {
       s->index_ = std::make_unique<CustomerIndex>(options.path, [self](std::int64_t seq) {
         self->write(
@@ -127,6 +143,7 @@ void SqliteStore::close() {
   index_.reset();  // its thread may still ask the writer to prune
   if (!writer_) return;
   writer_->stop();
+  tx_->setWriter(nullptr);
   writer_.reset();
   try {
     writerConn_->exec("PRAGMA wal_checkpoint(TRUNCATE)");
@@ -143,6 +160,14 @@ void SqliteStore::write(WriteJob job, WriteDone done) {
     return;
   }
   writer_->submit(std::move(job), std::move(done));
+}
+
+void SqliteStore::writeAlone(WriteJob job, WriteDone done) {
+  if (!writer_) {
+    done(Error::unavailable("the database is closed"));
+    return;
+  }
+  writer_->submitAlone(std::move(job), std::move(done));
 }
 
 std::unique_ptr<Connection> SqliteStore::acquireReader() {
@@ -403,6 +428,31 @@ bool SqliteStore::waitForCustomerIndex(std::chrono::milliseconds timeout) {
 
 std::size_t SqliteStore::customerIndexBytes() const {
   return index_ ? index_->memoryBytes() : 0;
+}
+
+Result<ImportJob> SqliteStore::getImportJob(const Id& id) {
+  return withReader([&](Connection& c) -> Result<ImportJob> {
+    ReadTxn txn(c);
+    auto job = loadImportJob(c, id);
+    if (!job) return Error::notFound("import job not found");
+    return std::move(*job);
+  });
+}
+
+Result<std::vector<ImportJob>> SqliteStore::unfinishedImportJobs() {
+  return withReader([&](Connection& c) -> Result<std::vector<ImportJob>> {
+    ReadTxn txn(c);
+    std::vector<ImportJob> out;
+    for (const Id& id : unfinishedImportJobIds(c)) {
+      if (auto job = loadImportJob(c, id)) out.push_back(std::move(*job));
+    }
+    return out;
+  });
+}
+
+Result<std::unique_ptr<ImportDryRun>> SqliteStore::openImportDryRun() {
+  return guarded(
+      [&]() -> Result<std::unique_ptr<ImportDryRun>> { return openDryRun(options_.path); });
 }
 
 Result<SegmentPreview> SqliteStore::previewSegment(const segment::Node& rules, Millis now,

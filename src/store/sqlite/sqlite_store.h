@@ -23,6 +23,9 @@ struct SqliteOptions {
   std::string synchronous = "FULL";  // FULL: durable against power loss
   std::int64_t writerCacheKiB = 32 * 1024;
   std::int64_t readerCacheKiB = 8 * 1024;
+  // The writer's page cache once an import has run: imports touch index pages all over,
+  // and every page evicted mid-chunk is written to the WAL twice.
+  std::int64_t importCacheKiB = 64 * 1024;
   // Memory-mapped reads (every connection shares the OS page cache instead of copying
   // pages into its own). SQLite caps it at 2 GiB on this platform.
   std::int64_t mmapBytes = 2LL << 30;
@@ -48,6 +51,7 @@ class SqliteStore final : public Store {
   ~SqliteStore() override;
 
   void write(WriteJob job, WriteDone done) override;
+  void writeAlone(WriteJob job, WriteDone done) override;
   Status ping() override;
 
   Result<Customer> getCustomer(const Id& id) override;
@@ -71,6 +75,9 @@ class SqliteStore final : public Store {
   Result<DeliveryStats> recountStats(const Id& campaign) override;
   Result<CommunicationView> getCommunication(const Id& id) override;
   Result<Page<CommunicationView>> listCommunications(const CommunicationQuery& q) override;
+  Result<ImportJob> getImportJob(const Id& id) override;
+  Result<std::vector<ImportJob>> unfinishedImportJobs() override;
+  Result<std::unique_ptr<ImportDryRun>> openImportDryRun() override;
 
   // Waits until the in-memory customer index is loaded and current (tests, benchmarks).
   bool waitForCustomerIndex(std::chrono::milliseconds timeout);

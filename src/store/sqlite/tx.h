@@ -3,12 +3,16 @@
 // customer index (and, in another process, for the customer_changes log).
 #pragma once
 
+#include <fmt/format.h>
+
 #include <optional>
 #include <vector>
 
 #include "store/sqlite/customer_index.h"
 #include "store/sqlite/db.h"
+#include "store/sqlite/import_sql.h"
 #include "store/sqlite/rows.h"
+#include "store/sqlite/writer.h"
 #include "store/store.h"
 
 namespace minicrm::sqlite {
@@ -194,6 +198,49 @@ class SqliteTx final : public WriteTx {
     });
   }
 
+  void setWriter(const Writer* w) { writer_ = w; }
+  bool writesWaiting() const override { return writer_ && writer_->queueDepth() > 0; }
+
+  // Imports run with a larger page cache (SqliteOptions::importCacheKiB).
+  void setImportCache(std::int64_t kib) { importCacheKiB_ = kib; }
+  void enlargeCache() {
+    if (importCacheKiB_ <= 0) return;
+    c_.exec(fmt::format("PRAGMA cache_size=-{}", importCacheKiB_));
+    importCacheKiB_ = 0;
+  }
+
+  Status importCustomers(const ImportContext& ctx, std::vector<CustomerImportRow>& rows,
+                         std::vector<ImportOutcome>& out) override {
+    return guarded([&]() -> Status {
+      enlargeCache();
+      sqlite::importCustomers(c_, ctx, rows, out, changes_);
+      return {};
+    });
+  }
+
+  Status importOrders(const ImportContext& ctx, std::vector<OrderImportRow>& rows,
+                      std::vector<ImportOutcome>& out) override {
+    return guarded([&]() -> Status {
+      enlargeCache();
+      sqlite::importOrders(c_, ctx, rows, out, changes_);
+      return {};
+    });
+  }
+
+  Status saveImportJob(const ImportJob& job, const std::vector<ImportProblem>& rows) override {
+    return guarded([&]() -> Status {
+      sqlite::saveImportJob(c_, job, rows);
+      return {};
+    });
+  }
+
+  Result<std::int64_t> cleanUpImport(const ImportJob& job, bool keep, int limit,
+                                     Millis now) override {
+    return guarded([&]() -> Result<std::int64_t> {
+      return sqlite::cleanUpImport(c_, job, keep, limit, now, changes_);
+    });
+  }
+
   Result<Campaign> getCampaign(const Id& id) override;
   Status insertCampaign(const Campaign& c) override;
   Status updateCampaign(const Campaign& c) override;
@@ -235,6 +282,8 @@ class SqliteTx final : public WriteTx {
   }
 
   Connection& c_;
+  const Writer* writer_ = nullptr;
+  std::int64_t importCacheKiB_ = 0;
   std::vector<CustomerIndex::Change> changes_;
   std::size_t jobMark_ = 0;
 };

@@ -54,6 +54,18 @@ void Writer::submit(Store::WriteJob job, Store::WriteDone done) {
   if (done) done(Error::unavailable("the database is shutting down"));
 }
 
+void Writer::submitAlone(Store::WriteJob job, Store::WriteDone done) {
+  {
+    std::lock_guard lock(mu_);
+    if (!stopping_) {
+      queue_.push_back({std::move(job), std::move(done), true});
+      cv_.notify_one();
+      return;
+    }
+  }
+  if (done) done(Error::unavailable("the database is shutting down"));
+}
+
 std::size_t Writer::queueDepth() const {
   std::lock_guard lock(mu_);
   return queue_.size();
@@ -93,8 +105,11 @@ void Writer::loop() {
       if (queue_.empty()) return;  // stopping and drained
       const std::size_t n = std::min(queue_.size(), options_.maxBatch);
       for (std::size_t i = 0; i < n; ++i) {
+        // A job that runs alone gets a batch of its own.
+        if (queue_.front().alone && !batch.empty()) break;
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
+        if (batch.back().alone) break;
       }
     }
     runBatch(batch);
@@ -109,6 +124,12 @@ void Writer::answer(Answers& a) {
   }
 }
 
+namespace {
+struct FailedAlone {
+  Status status;
+};
+}  // namespace
+
 void Writer::runBatch(std::deque<Item>& batch) {
   // Transaction control goes through prepared statements: this loop runs per job.
   auto run = [this](const char* sql) { conn_.cached(sql)->run(); };
@@ -120,8 +141,9 @@ void Writer::runBatch(std::deque<Item>& batch) {
   try {
     run("BEGIN IMMEDIATE");
     try {
+      const bool alone = batch.size() == 1 && batch.front().alone;
       for (auto& item : batch) {
-        run("SAVEPOINT job");
+        if (!alone) run("SAVEPOINT job");
         if (options_.beforeJob) options_.beforeJob();
         Status s;
         try {
@@ -129,16 +151,28 @@ void Writer::runBatch(std::deque<Item>& batch) {
         } catch (...) {
           s = onError_(std::current_exception());
         }
+        if (alone && !s.ok()) throw FailedAlone{std::move(s)};
         if (!s.ok()) {
           run("ROLLBACK TO job");
           if (options_.afterFailedJob) options_.afterFailedJob();
         }
-        run("RELEASE job");
+        if (!alone) run("RELEASE job");
         answers.results.push_back(std::move(s));
       }
       if (options_.beforeCommit) options_.beforeCommit();
       run("COMMIT");
       committed = true;
+    } catch (FailedAlone& failed) {
+      // A job alone failed: its transaction is rolled back and it gets its own error.
+      batchError = std::move(failed.status);
+      if (options_.afterFailedJob) options_.afterFailedJob();
+      if (!sqlite3_get_autocommit(conn_.raw())) {
+        try {
+          run("ROLLBACK");
+        } catch (const std::exception& e) {
+          spdlog::error(R"("msg":"rollback failed","error":{})", jsonQuote(e.what()));
+        }
+      }
     } catch (...) {
       batchError = onError_(std::current_exception());
       if (!sqlite3_get_autocommit(conn_.raw())) {

@@ -56,6 +56,10 @@ class Writer {
   ~Writer();
 
   void submit(Store::WriteJob job, Store::WriteDone done);
+  // A job that runs in a transaction of its own, without a savepoint: for big jobs (import
+  // chunks), whose savepoint would copy every page they touch into the sub-journal. If it
+  // fails, its transaction is rolled back.
+  void submitAlone(Store::WriteJob job, Store::WriteDone done);
   // Runs and answers what is queued, then stops the threads. Later submits fail with
   // `unavailable`.
   void stop();
@@ -73,6 +77,7 @@ class Writer {
   struct Item {
     Store::WriteJob job;
     Store::WriteDone done;
+    bool alone = false;
   };
   // A committed batch waiting for the syncer.
   struct Answers {
