@@ -64,6 +64,7 @@ App::~App() {
     if (parts_->dispatcher) parts_->dispatcher->stop();
     if (parts_->scheduler) parts_->scheduler->stop();
     parts_->server.reset();
+    if (parts_->campaigns) parts_->campaigns->setDeliveryWorkHook(nullptr);
     parts_->dispatcher.reset();
     parts_->scheduler.reset();
     parts_->simulator.reset();
@@ -185,6 +186,8 @@ Status App::start() {
     d.signingSecret = settings_.receiptWebhookSecret;
     p->dispatcher = std::make_unique<Dispatcher>(*p->store, clock_, *p->campaigns, d);
     p->dispatcher->start();
+    Dispatcher* dispatcher = p->dispatcher.get();
+    p->campaigns->setDeliveryWorkHook([dispatcher] { dispatcher->wake(); });
   }
   p->scheduler = std::make_unique<Scheduler>(*p->store, clock_, *p->campaigns);
   p->scheduler->start();

@@ -147,6 +147,7 @@ Result<Campaign> CampaignService::changeStatus(const Id& id, CampaignStatus to,
     return to == CampaignStatus::running ? tx.completeIfDone(id, now) : Status();
   });
   if (!s.ok()) return std::move(s).error();
+  if (to == CampaignStatus::running && onDeliveryWork_) onDeliveryWork_();
   if ((to == CampaignStatus::completed || to == CampaignStatus::cancelled) && current->launched()) {
     const std::string reason =
         to == CampaignStatus::completed ? "campaign stopped" : "campaign cancelled";
@@ -244,6 +245,7 @@ Result<Campaign> CampaignService::launch(const Id& id, std::optional<CampaignSta
     return tx.completeIfDone(id, now);  // an empty audience completes at once
   });
   if (!ready.ok()) return std::move(ready).error();
+  if (onDeliveryWork_) onDeliveryWork_();
   return store_.getCampaign(id);
 }
 

@@ -10,6 +10,7 @@
 // crash is discarded and done again at start (resumeInterruptedLaunches).
 #pragma once
 
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -67,6 +68,10 @@ class CampaignService {
   // Redoes launches a crash interrupted. Call once at start, before dispatching.
   Status resumeInterruptedLaunches();
 
+  // Called whenever a campaign gets messages to send (launched or resumed), so an idle
+  // dispatcher starts at once. Set before serving.
+  void setDeliveryWorkHook(std::function<void()> hook) { onDeliveryWork_ = std::move(hook); }
+
  private:
   Result<Campaign> owned(const Id& id, const Principal& caller);
   // Moves draft/scheduled -> running and writes the audience. REQUIRES: legal move.
@@ -78,7 +83,8 @@ class CampaignService {
   Store& store_;
   const Clock& clock_;
   IdGenerator& ids_;
-  std::mutex launchMu_;  // one launch at a time keeps the writer's queue short
+  std::mutex launchMu_;
+  std::function<void()> onDeliveryWork_;  // one launch at a time keeps the writer's queue short
 };
 
 }  // namespace minicrm

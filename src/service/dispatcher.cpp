@@ -32,6 +32,7 @@ void Dispatcher::start() {
 
 void Dispatcher::stop() {
   if (!running_.exchange(false)) return;
+  client_.wakeup();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -46,6 +47,10 @@ Millis Dispatcher::backoff(std::int64_t attempts) {
 }
 
 void Dispatcher::loop() {
+  // While nothing is due and nothing is in flight, look again less and less often (up to
+  // kIdleMax): every look is a write transaction. wake() ends the wait at once.
+  constexpr std::chrono::milliseconds kBusyWait{20}, kIdleMax{500};
+  std::chrono::milliseconds idleWait = kBusyWait;
   while (running_) {
     bool busy = false;
     try {
@@ -53,7 +58,16 @@ void Dispatcher::loop() {
     } catch (const std::exception& e) {
       spdlog::error(R"("msg":"dispatch failed","error":{})", jsonQuote(e.what()));
     }
-    client_.poll(busy ? std::chrono::milliseconds(0) : std::chrono::milliseconds(20));
+    if (busy) {
+      idleWait = kBusyWait;
+      client_.poll(std::chrono::milliseconds(0));
+    } else if (client_.inFlight() > 0) {
+      idleWait = kBusyWait;
+      client_.poll(kBusyWait);
+    } else {
+      client_.poll(idleWait);
+      idleWait = std::min(idleWait * 2, kIdleMax);
+    }
     flushOutcomes();
   }
   // Let what is in flight finish, so its outcome is recorded.

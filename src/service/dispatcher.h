@@ -53,6 +53,8 @@ class Dispatcher {
   // Finishes the requests in flight (for a few seconds at most), records their outcome,
   // and stops.
   void stop();
+  // Something may be due now (a launch, a resume): ends an idle wait early. Any thread.
+  void wake() { client_.wakeup(); }
 
   std::uint64_t messagesSent() const { return sent_.load(); }
   std::uint64_t sendFailures() const { return failures_.load(); }

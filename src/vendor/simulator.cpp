@@ -172,7 +172,9 @@ void VendorSimulator::postLoop() {
         if (queue_.empty()) {
           cv_.wait(lock);
         } else {
-          cv_.wait_until(lock, queue_.top().due);
+          // A copy: the queue may reallocate while the lock is released.
+          const auto due = queue_.top().due;
+          cv_.wait_until(lock, due);
         }
       }
       const auto now = std::chrono::steady_clock::now();

@@ -75,6 +75,10 @@ VendorClient::~VendorClient() {
   curl_multi_cleanup(multi_);
 }
 
+void VendorClient::wakeup() {
+  curl_multi_wakeup(multi_);
+}
+
 std::size_t VendorClient::inFlight() const {
   return active_.size();
 }
@@ -129,7 +133,8 @@ void VendorClient::send(std::vector<OutgoingMessage> batch,
 void VendorClient::poll(std::chrono::milliseconds wait) {
   int running = 0;
   curl_multi_perform(multi_, &running);
-  if (!active_.empty()) {
+  if (wait.count() > 0) {
+    // Sleeps the whole `wait` when there is nothing to wait for, unless woken up.
     curl_multi_poll(multi_, nullptr, 0, static_cast<int>(wait.count()), nullptr);
     curl_multi_perform(multi_, &running);
   }

@@ -51,7 +51,10 @@ class VendorClient {
   // Starts sending `batch` (one request). REQUIRES: inFlight() < concurrency.
   void send(std::vector<OutgoingMessage> batch, std::function<void(const SendReply&)> done);
   // Moves transfers along for up to `wait` and runs the callbacks of those that finished.
+  // Waits the whole `wait` when nothing is in flight, unless wakeup() is called.
   void poll(std::chrono::milliseconds wait);
+  // Ends a poll() early; callable from any thread.
+  void wakeup();
   std::size_t inFlight() const;
   std::size_t capacity() const { return options_.concurrency; }
 

@@ -119,6 +119,32 @@ TEST(Delivery, SimulatorDeliversEveryMessageWithTheSplitItsHashRuleGives) {
   EXPECT_EQ(sim.at("duplicateKeys").as_int64(), 0);
 }
 
+// An idle dispatcher looks for due messages less and less often (each look is a write
+// transaction), yet a launch is picked up at once.
+TEST(Delivery, AnIdleDispatcherBacksOffAndALaunchWakesIt) {
+  TestServer server(delivery());
+  HttpClient c = server.client();
+  auto batches = [&] {
+    const std::string text = c.get("/metrics").body;
+    const std::string name = "minicrm_store_write_batches_total ";
+    const auto at = text.find("\n" + name);
+    EXPECT_NE(at, std::string::npos);
+    return std::stod(text.substr(at + 1 + name.size()));
+  };
+  std::this_thread::sleep_for(1500ms);  // long enough to reach the longest idle wait
+  const double before = batches();
+  std::this_thread::sleep_for(2000ms);
+  EXPECT_LE(batches() - before, 6) << "an idle server keeps writing";
+
+  createCustomers(c, 3);
+  const auto start = std::chrono::steady_clock::now();
+  const std::string id = createCampaign(c);
+  ASSERT_TRUE(
+      waitFor([&] { return campaign(c, id).at("status").as_string() == "completed"; }, server));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 400ms)
+      << "a launch should not wait for the idle dispatcher's next look";
+}
+
 TEST(Delivery, RetryableVendorErrorsAreRetriedWithTheSameKeyThenAccepted) {
   // 503, 429 and 500 first, then accepted.
   TestVendor vendor([](int n) { return n < 3 ? (n == 1 ? 429 : 503 + n % 2) : 202; });
