@@ -20,7 +20,10 @@
 --   WRK_THREAD index=t issued=n exhausted=0|1      (one per thread)
 -- issued counts the lines a thread handed to request(): the receipts it may have sent.
 -- The last ones (at most its connections) may have been in flight when wrk stopped, so the
--- server may or may not have applied them.
+-- server may or may not have applied them. Line 0 is never sent: wrk calls request() once
+-- in thread 0's state to check the script before it starts, and drops that request. wrk
+-- also calls request() again when the first write of a request would block, dropping that
+-- line too (rare).
 
 local campaign = nil
 local data = nil
