@@ -227,21 +227,45 @@ std::optional<std::int64_t> parseDurationMs(std::string_view text) {
 
 namespace {
 
-void resolveSecuritySettings(const std::map<std::string, std::string>& flags, Settings& s,
-                             std::vector<FieldError>& errors) {
-  auto text = [&](const char* name, std::string& out) {
-    if (auto v = lookup(flags, name)) out = std::string(trim(*v));
-  };
-  auto number = [&](const char* name, unsigned& out, long min, long max) {
-    if (auto v = lookup(flags, name)) {
+// Reads settings of the common kinds into Settings fields, recording what is invalid.
+class SettingReader {
+ public:
+  SettingReader(const std::map<std::string, std::string>& flags, std::vector<FieldError>& errors)
+      : flags_(flags), errors_(errors) {}
+
+  void text(const char* name, std::string& out) const {
+    if (auto v = lookup(flags_, name)) out = std::string(trim(*v));
+  }
+  void count(const char* name, unsigned& out, long min, long max) const {
+    if (auto v = lookup(flags_, name)) {
       auto n = parseLong(*v);
       if (!n || *n < min || *n > max) {
-        errors.push_back({name, fmt::format("must be an integer from {} to {}", min, max)});
+        errors_.push_back({name, fmt::format("must be an integer from {} to {}", min, max)});
       } else {
         out = static_cast<unsigned>(*n);
       }
     }
-  };
+  }
+  void toggle(const char* name, bool& out) const {
+    if (auto v = lookup(flags_, name)) {
+      auto b = parseBool(*v);
+      if (!b) {
+        errors_.push_back({name, "must be on or off"});
+      } else {
+        out = *b;
+      }
+    }
+  }
+
+ private:
+  const std::map<std::string, std::string>& flags_;
+  std::vector<FieldError>& errors_;
+};
+
+void resolveSecuritySettings(const std::map<std::string, std::string>& flags, Settings& s,
+                             std::vector<FieldError>& errors) {
+  const SettingReader read(flags, errors);
+  auto text = [&](const char* name, std::string& out) { read.text(name, out); };
   if (auto v = lookup(flags, "AUTH")) {
     const std::string mode = asciiLower(*v);
     if (mode != "auto" && mode != "required") {
@@ -250,14 +274,7 @@ void resolveSecuritySettings(const std::map<std::string, std::string>& flags, Se
       s.auth = mode;
     }
   }
-  if (auto v = lookup(flags, "INSECURE")) {
-    auto b = parseBool(*v);
-    if (!b) {
-      errors.push_back({"INSECURE", "must be on or off"});
-    } else {
-      s.insecure = *b;
-    }
-  }
+  read.toggle("INSECURE", s.insecure);
   text("CLERK_SECRET_KEY", s.clerkSecretKey);
   text("CLERK_API_URL", s.clerkApiUrl);
   while (!s.clerkApiUrl.empty() && s.clerkApiUrl.back() == '/')
@@ -314,11 +331,11 @@ void resolveSecuritySettings(const std::map<std::string, std::string>& flags, Se
       }
     }
   }
-  number("MAX_CONNECTIONS", s.maxConnections, 1, 1'000'000);
-  number("MAX_HEADER_BYTES", s.maxHeaderBytes, 1024, 1 << 20);
-  number("MAX_HEADERS", s.maxHeaders, 8, 10'000);
-  number("REQUEST_TIMEOUT", s.requestTimeoutSeconds, 1, 3600);
-  number("IDLE_TIMEOUT", s.idleTimeoutSeconds, 1, 3600);
+  read.count("MAX_CONNECTIONS", s.maxConnections, 1, 1'000'000);
+  read.count("MAX_HEADER_BYTES", s.maxHeaderBytes, 1024, 1 << 20);
+  read.count("MAX_HEADERS", s.maxHeaders, 8, 10'000);
+  read.count("REQUEST_TIMEOUT", s.requestTimeoutSeconds, 1, 3600);
+  read.count("IDLE_TIMEOUT", s.idleTimeoutSeconds, 1, 3600);
 }
 
 }  // namespace
@@ -354,14 +371,8 @@ Result<Settings> resolveSettings(const std::map<std::string, std::string>& flags
       s.logLevel = lower;
     }
   }
-  if (auto v = lookup(flags, "ACCESS_LOG")) {
-    auto b = parseBool(*v);
-    if (!b) {
-      errors.push_back({"ACCESS_LOG", "must be on or off"});
-    } else {
-      s.accessLog = *b;
-    }
-  }
+  const SettingReader read(flags, errors);
+  read.toggle("ACCESS_LOG", s.accessLog);
   auto threads = [&](const char* name, unsigned& out, long min) {
     if (auto v = lookup(flags, name)) {
       auto n = parseLong(*v);
@@ -387,16 +398,6 @@ Result<Settings> resolveSettings(const std::map<std::string, std::string>& flags
       s.sqliteSynchronous = upper;
     }
   }
-  auto count = [&](const char* name, unsigned& out, long min, long max) {
-    if (auto v = lookup(flags, name)) {
-      auto n = parseLong(*v);
-      if (!n || *n < min || *n > max) {
-        errors.push_back({name, fmt::format("must be an integer from {} to {}", min, max)});
-      } else {
-        out = static_cast<unsigned>(*n);
-      }
-    }
-  };
   auto duration = [&](const char* name, std::int64_t& out) {
     if (auto v = lookup(flags, name)) {
       auto ms = parseDurationMs(*v);
@@ -418,27 +419,17 @@ Result<Settings> resolveSettings(const std::map<std::string, std::string>& flags
       }
     }
   };
-  auto toggle = [&](const char* name, bool& out) {
-    if (auto v = lookup(flags, name)) {
-      auto b = parseBool(*v);
-      if (!b) {
-        errors.push_back({name, "must be on or off"});
-      } else {
-        out = *b;
-      }
-    }
-  };
   if (auto v = lookup(flags, "VENDOR_URL")) s.vendorUrl = *v;
-  count("VENDOR_CONCURRENCY", s.vendorConcurrency, 1, 1024);
-  count("VENDOR_BATCH", s.vendorBatch, 1, 1000);
+  read.count("VENDOR_CONCURRENCY", s.vendorConcurrency, 1, 1024);
+  read.count("VENDOR_BATCH", s.vendorBatch, 1, 1000);
   fraction("VENDOR_RATE", s.vendorRate, 1e9);
-  count("VENDOR_MAX_ATTEMPTS", s.vendorMaxAttempts, 1, 100);
+  read.count("VENDOR_MAX_ATTEMPTS", s.vendorMaxAttempts, 1, 100);
   duration("VENDOR_TIMEOUT", s.vendorTimeoutMs);
   duration("RECEIPT_TIMEOUT", s.receiptTimeoutMs);
   duration("VENDOR_RETRY_BASE", s.retryBaseMs);
   duration("VENDOR_RETRY_MAX", s.retryMaxMs);
-  count("VENDOR_PAUSE_AFTER_ERRORS", s.pauseAfterErrors, 0, 1'000'000);
-  toggle("DISPATCH", s.dispatch);
+  read.count("VENDOR_PAUSE_AFTER_ERRORS", s.pauseAfterErrors, 0, 1'000'000);
+  read.toggle("DISPATCH", s.dispatch);
   fraction("VENDOR_SIM_SUCCESS_RATE", s.simSuccessRate, 1.0);
   if (auto v = lookup(flags, "VENDOR_SIM_LATENCY_MS")) {
     const std::size_t colon = v->find(':');

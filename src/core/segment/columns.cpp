@@ -465,7 +465,7 @@ class CustomerColumns::Evaluation {
   }
 
   // Any text predicate, row by row; `re` is the compiled pattern of a $regex.
-  Bits text(const Predicate& p, const Bits& mask, const RE2* re) const {
+  Bits text(const Predicate& p, const Bits& mask, const RegexMatcher* re) const {
     switch (p.op) {
       case Op::exists:
         return each(mask,
@@ -473,7 +473,7 @@ class CustomerColumns::Evaluation {
       case Op::regex:
         return each(mask, [&](std::size_t s) {
           auto t = textAt(p.field, s);
-          return t && RE2::PartialMatch(*t, *re);
+          return t && re->matches(*t);
         });
       case Op::in:
       case Op::nin: {
@@ -513,8 +513,8 @@ class CustomerColumns::Evaluation {
     if (typeOf(p.field) != FieldType::text) return numeric(p, mask);
     if (p.field == Field::city && p.op != Op::regex) return city(p, mask);
     if (p.op == Op::regex) {
-      auto re = compileRegex(p.pattern, p.options);
-      return text(p, mask, re.get());
+      const RegexMatcher re(p.pattern, p.options);
+      return text(p, mask, &re);
     }
     return text(p, mask, nullptr);
   }

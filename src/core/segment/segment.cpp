@@ -111,6 +111,84 @@ std::unique_ptr<re2::RE2> compileRegex(const std::string& pattern, const std::st
   return std::make_unique<RE2>(multiline ? "(?m)" + pattern : pattern, o);
 }
 
+RegexMatcher::RegexMatcher(const std::string& pattern, const std::string& options)
+    : re_(compileRegex(pattern, options)), literal_(literalOf(pattern, options)) {}
+
+RegexMatcher::~RegexMatcher() = default;
+
+std::optional<RegexMatcher::Literal> RegexMatcher::literalOf(std::string_view pattern,
+                                                             std::string_view options) {
+  Literal l;
+  for (char o : options) {
+    if (o == 'i') {
+      l.fold = true;
+    } else if (o != 's' && o != 'm') {  // dot-all cannot matter to a literal
+      return std::nullopt;
+    }
+  }
+  const bool multiline = options.find('m') != std::string_view::npos;
+  if (!pattern.empty() && pattern.front() == '^') {
+    l.atStart = true;
+    pattern.remove_prefix(1);
+  }
+  if (!pattern.empty() && pattern.back() == '$') {
+    // An escaped dollar (`\$`) is a literal one: count the backslashes before it.
+    std::size_t slashes = 0;
+    while (slashes + 1 < pattern.size() && pattern[pattern.size() - 2 - slashes] == '\\')
+      ++slashes;
+    if (slashes % 2 == 0) {
+      l.atEnd = true;
+      pattern.remove_suffix(1);
+    }
+  }
+  if (multiline && (l.atStart || l.atEnd)) return std::nullopt;  // anchors at every line
+  static constexpr std::string_view kMeta = ".[]()*+?{}|^$\\";
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    char ch = pattern[i];
+    if (ch == '\\') {
+      // An escaped punctuation character is itself; \d, \b, \x41, \Q... are not literals.
+      if (i + 1 == pattern.size()) return std::nullopt;
+      ch = pattern[++i];
+      if (!std::ispunct(static_cast<unsigned char>(ch))) return std::nullopt;
+    } else if (kMeta.find(ch) != std::string_view::npos) {
+      return std::nullopt;
+    }
+    if (static_cast<unsigned char>(ch) >= 0x80) return std::nullopt;
+    l.needle += l.fold ? static_cast<char>(std::tolower(static_cast<unsigned char>(ch))) : ch;
+  }
+  return l;
+}
+
+bool RegexMatcher::matches(std::string_view text) const {
+  if (literal_) {
+    const Literal& l = *literal_;
+    bool ascii = true;
+    for (char ch : text)
+      ascii = ascii && static_cast<unsigned char>(ch) < 0x80;
+    if (ascii) {
+      if (l.needle.size() > text.size()) return false;
+      auto same = [&](std::size_t at) {
+        for (std::size_t k = 0; k < l.needle.size(); ++k) {
+          char ch = text[at + k];
+          if (l.fold) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+          if (ch != l.needle[k]) return false;
+        }
+        return true;
+      };
+      const std::size_t last = text.size() - l.needle.size();
+      if (l.atStart && l.atEnd) return last == 0 && same(0);
+      if (l.atStart) return same(0);
+      if (l.atEnd) return same(last);
+      if (!l.fold) return text.find(l.needle) != std::string_view::npos;
+      for (std::size_t at = 0; at <= last; ++at) {
+        if (same(at)) return true;
+      }
+      return false;
+    }
+  }
+  return RE2::PartialMatch(text, *re_);
+}
+
 bool satisfies(Op op, int sign) {
   switch (op) {
     case Op::eq:

@@ -146,6 +146,31 @@ class Evaluator {
 // REQUIRES: the pattern was accepted by parse().
 std::unique_ptr<re2::RE2> compileRegex(const std::string& pattern, const std::string& options);
 
+// A $regex for matching many texts: a pattern that is a plain literal, optionally anchored
+// (`@gmail\.com$`, `^asha`, `vip`), is compared directly on ASCII text, which is most of
+// the common rules and several times faster; everything else goes to RE2. The answers
+// are RE2's in every case (text with non-ASCII bytes always goes to RE2, whose case
+// folding reaches beyond ASCII).
+class RegexMatcher {
+ public:
+  RegexMatcher(const std::string& pattern, const std::string& options);
+  ~RegexMatcher();
+  bool matches(std::string_view text) const;
+  // Whether the pattern took the direct path (tests).
+  bool literal() const { return literal_.has_value(); }
+
+ private:
+  struct Literal {
+    std::string needle;  // lower-cased when `fold`
+    bool atStart = false;
+    bool atEnd = false;
+    bool fold = false;
+  };
+  static std::optional<Literal> literalOf(std::string_view pattern, std::string_view options);
+  std::unique_ptr<re2::RE2> re_;
+  std::optional<Literal> literal_;
+};
+
 // Whether a field compared with a value, giving `sign` (<0, 0, >0 for field less, equal,
 // greater), satisfies $eq/$ne/$gt/$gte/$lt/$lte.
 bool satisfies(Op op, int sign);

@@ -9,6 +9,7 @@
 #include <numeric>
 
 #include "core/json_writer.h"
+#include "store/sqlite/rows.h"
 
 namespace minicrm::sqlite {
 namespace {
@@ -27,54 +28,6 @@ constexpr const char* kAlreadyStored = "already exists";
 
 bool taggedWith(const Id& id, const ImportTag& tag) {
   return std::memcmp(id.bytes.data() + 4, tag.data(), tag.size()) == 0;
-}
-
-Customer readCustomerRow(const Statement& s) {
-  Customer c;
-  c.id = s.id(0);
-  c.name = s.text(1);
-  c.email = s.text(2);
-  c.phone = s.optText(3);
-  c.city = s.optText(4);
-  c.baseSpend = s.i64(5);
-  c.baseVisits = s.i64(6);
-  c.baseLastActive = s.i64(7);
-  c.orderSpend = s.i64(8);
-  c.orderVisits = s.i64(9);
-  c.lastOrderAt = s.optI64(10);
-  c.createdAt = s.i64(11);
-  c.updatedAt = s.i64(12);
-  return c;
-}
-
-Order readOrderRow(const Statement& s) {
-  Order o;
-  o.id = s.id(0);
-  o.customer = s.id(1);
-  auto items = decodeItems(s.textView(2));
-  if (!items) throw SqliteError(SQLITE_CORRUPT, "order items are not readable");
-  o.items = std::move(*items);
-  o.amount = s.i64(3);
-  o.orderDate = s.i64(4);
-  o.status = parseOrderStatus(s.textView(5)).value_or(OrderStatus::completed);
-  o.channel = s.optText(6);
-  o.externalId = s.optText(7);
-  o.createdAt = s.i64(8);
-  o.updatedAt = s.i64(9);
-  return o;
-}
-
-void bindOrderRow(Statement& s, const Order& o) {
-  s.bind(1, o.id);
-  s.bind(2, o.customer);
-  s.bind(3, encodeItems(o.items));
-  s.bind(4, o.amount);
-  s.bind(5, o.orderDate);
-  s.bind(6, toString(o.status));
-  s.bind(7, o.channel);
-  s.bind(8, o.externalId);
-  s.bind(9, o.createdAt);
-  s.bind(10, o.updatedAt);
 }
 
 // Old values of a replaced row, for undo.
@@ -239,7 +192,7 @@ void importCustomers(Connection& c, const ImportContext& ctx, std::vector<Custom
     {
       auto q = c.named("customer-get-by-email");
       q->bind(1, row.email);
-      if (q->step()) existing = readCustomerRow(*q);
+      if (q->step()) existing = readCustomer(*q);
     }
     if (!existing) {  // upsert of a new email without a name
       out[i] = outcome(Kind::rejected, "name", "is required for a new customer");
@@ -295,7 +248,7 @@ void importOrders(Connection& c, const ImportContext& ctx, std::vector<OrderImpo
     o.updatedAt = ctx.now;
     {
       auto q = c.named("import-order-insert");
-      bindOrderRow(*q, o);
+      bindOrder(*q, o);
       q->run();
     }
     if (sqlite3_changes(c.raw()) == 1) {
@@ -313,7 +266,7 @@ void importOrders(Connection& c, const ImportContext& ctx, std::vector<OrderImpo
     {
       auto q = c.named("order-get-by-external-id");
       q->bind(1, *row.externalId);
-      if (q->step()) existing = readOrderRow(*q);
+      if (q->step()) existing = readOrder(*q);
     }
     if (!existing) throw SqliteError(SQLITE_CONSTRAINT, "order insert conflicted without a match");
     if (taggedWith(existing->id, ctx.tag)) {
@@ -335,7 +288,7 @@ void importOrders(Connection& c, const ImportContext& ctx, std::vector<OrderImpo
     o.createdAt = existing->createdAt;
     {
       auto q = c.named("order-update");
-      bindOrderRow(*q, o);
+      bindOrder(*q, o);
       q->run();
     }
     recompute(c, existing->customer, ctx.now, changes);
@@ -434,7 +387,7 @@ std::int64_t cleanUpImport(Connection& c, const ImportJob& job, bool keep, int l
         {
           auto q = c.named("order-get");
           q->bind(1, id);
-          if (q->step()) current = readOrderRow(*q);
+          if (q->step()) current = readOrder(*q);
         }
         if (current) {
           Order restored = *current;
@@ -448,7 +401,7 @@ std::int64_t cleanUpImport(Connection& c, const ImportJob& job, bool keep, int l
           restored.channel = optText("channel");
           restored.updatedAt = o.at("updatedAt").as_int64();
           auto q = c.named("order-update");
-          bindOrderRow(*q, restored);
+          bindOrder(*q, restored);
           q->run();
           recompute(c, current->customer, now, changes);
           if (restored.customer != current->customer) recompute(c, restored.customer, now, changes);
