@@ -68,6 +68,8 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 BENCH="$ROOT/bench"
 OUT="$BENCH/out"
 BUILD_DIR=${BENCH_BUILD_DIR:-$ROOT/build-bench}
@@ -142,7 +144,6 @@ IFS=, read -r -a BATCH_LIST <<<"$BATCHES"
 IFS=, read -r -a PHASE_LIST <<<"$PHASES"
 
 log() { printf 'campaigns.sh: %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
 
 mkdir -p "$OUT"
 RESULTS="$OUT/results.jsonl"
@@ -173,9 +174,6 @@ trap 'exit 143' TERM
 
 # A sleep without a fork: read from a pipe nobody writes, with a timeout.
 exec {NAP_FD}<> <(:)
-nap() { read -r -t "$1" -u "$NAP_FD" _ || true; }
-now_ns() { date +%s%N; }
-ms_since() { awk -v d=$(($(now_ns) - $1)) 'BEGIN { printf "%.1f", d / 1e6 }'; }
 iso_ms() { date -d "$1" +%s%3N; }  # ISO-8601 (...Z) -> Unix ms
 
 # ---------------------------------------------------------------------------------------
@@ -241,12 +239,6 @@ emit_medians() {
 # ---------------------------------------------------------------------------------------
 # Host load
 
-cpu_jiffies() {  # prints "busy total" over all CPUs
-  local _c u n s i w q sq st _rest
-  read -r _c u n s i w q sq st _rest </proc/stat
-  echo "$((u + n + s + q + sq + st)) $((u + n + s + i + w + q + sq + st))"
-}
-proc_jiffies() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 
 # Prints "busy server": the CPU busy percent of the whole host over $1 seconds not counting
 # the server under test (when one runs: the host is quiet when nobody else works), and the
@@ -281,12 +273,6 @@ wait_quiet() {
   done
 }
 
-# CPU ms used by this shell's finished children (and theirs), as of the last
-# `times >"$TMP/times"`, which must run in this very shell (not in a $(...) subshell).
-children_cpu_ms() {
-  awk 'NR == 2 { t = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); t += a[1] * 60 + a[2] }
-       printf "%.0f\n", t * 1000 }' "$TMP/times"
-}
 # busy_jiffies total_jiffies own_jiffies: others' share of all CPUs, percent
 other_cpu_pct() {
   awk -v b="$1" -v t="$2" -v c="$3" 'BEGIN { o = b - c; if (o < 0) o = 0; printf "%.1f\n", (t > 0 ? 100 * o / t : 0) }'
@@ -317,36 +303,8 @@ window_end() {
 # ---------------------------------------------------------------------------------------
 # Ports and the server
 
-port_in_use() {
-  local p=$1
-  if command -v ss >/dev/null 2>&1; then
-    [[ -n $(ss -Htln "sport = :$p" 2>/dev/null) ]]
-  else
-    { exec {probe}<>"/dev/tcp/127.0.0.1/$p"; } 2>/dev/null || return 1
-    exec {probe}>&-
-    return 0
-  fi
-}
 
-free_port() {
-  local p
-  for _ in $(seq 200); do
-    p=$((20000 + RANDOM % 40000))
-    port_in_use "$p" || { echo "$p"; return 0; }
-  done
-  die "no free port found"
-}
 
-# One HTTP/1.1 GET over bash's /dev/tcp (no process spawned); true on a 200.
-http_ok() {
-  local port=$1 path=$2 fd line
-  { exec {fd}<>"/dev/tcp/127.0.0.1/$port"; } 2>/dev/null || return 1
-  { printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1:%s\r\nConnection: close\r\n\r\n' "$path" "$port" >&"$fd"; } 2>/dev/null || true
-  line=""
-  IFS= read -r -t 5 line <&"$fd" || true
-  exec {fd}>&-
-  [[ $line == "HTTP/1.1 200"* ]]
-}
 
 # http_get PORT PATH: one GET over bash's /dev/tcp (no process spawned, so polling costs
 # next to no CPU); sets HTTP_BODY; true on a 200.
@@ -418,11 +376,6 @@ stop_server() {
   SERVER_PID=""
 }
 
-# Warnings and errors of a server log, as a JSON array (at most 20).
-log_problems() {
-  { grep -E '"level":"(warning|warn|error|critical)"' "$1" || true; } | head -20 |
-    jq -R . | jq -sc .
-}
 
 # The server's write-path counters from /metrics, as a JSON object.
 store_metrics() {

@@ -32,6 +32,8 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 BENCH="$ROOT/bench"
 OUT="$BENCH/out"
 BUILD_DIR=${BENCH_BUILD_DIR:-$ROOT/build-bench}
@@ -77,7 +79,6 @@ IO_THREADS=$CPUS                  # the server's default (IO_THREADS=0: one per 
 THREADS=${THREADS:-$CPUS}
 
 log() { printf 'http.sh: %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
 
 mkdir -p "$OUT"
 RESULTS="$OUT/results.jsonl"
@@ -108,9 +109,7 @@ trap 'exit 143' TERM
 
 # A sleep without a fork: read from a pipe nobody writes, with a timeout.
 exec {NAP_FD}<> <(:)
-nap() { read -r -t "$1" -u "$NAP_FD" _ || true; }
 
-now_ns() { date +%s%N; }
 
 # ---------------------------------------------------------------------------------------
 # Packages
@@ -157,7 +156,6 @@ emit() {  # name value unit [run]
   printf '%s\n' "$line" >>"$RESULTS"
 }
 
-emit_raw() { printf '%s\n' "$1"; printf '%s\n' "$1" >>"$RESULTS"; }
 
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{v[NR]=$1} END {
   if (NR == 0) { print "null"; exit }
@@ -169,36 +167,8 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.4f\n", a / b; el
 # ---------------------------------------------------------------------------------------
 # Ports and processes
 
-port_in_use() {
-  local p=$1
-  if command -v ss >/dev/null 2>&1; then
-    [[ -n $(ss -Htln "sport = :$p" 2>/dev/null) ]]
-  else
-    { exec {probe}<>"/dev/tcp/127.0.0.1/$p"; } 2>/dev/null || return 1
-    exec {probe}>&-
-    return 0
-  fi
-}
 
-free_port() {
-  local p
-  for _ in $(seq 200); do
-    p=$((20000 + RANDOM % 40000))
-    port_in_use "$p" || { echo "$p"; return 0; }
-  done
-  die "no free port found"
-}
 
-# One HTTP/1.1 GET over bash's /dev/tcp (no process spawned); true on a 200.
-http_ok() {
-  local port=$1 path=$2 fd line
-  { exec {fd}<>"/dev/tcp/127.0.0.1/$port"; } 2>/dev/null || return 1
-  printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1:%s\r\nConnection: close\r\n\r\n' "$path" "$port" >&"$fd" 2>/dev/null || true
-  line=""
-  IFS= read -r -t 5 line <&"$fd" || true
-  exec {fd}>&-
-  [[ $line == "HTTP/1.1 200"* ]]
-}
 
 rss_mb() { awk '/^VmRSS:/ { printf "%.1f\n", $2 / 1024 }' "/proc/$1/status"; }
 

@@ -34,6 +34,8 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 OUT="$ROOT/bench/out"
 BUILD_DIR=${BENCH_BUILD_DIR:-$ROOT/build-bench}
 
@@ -67,7 +69,6 @@ done
 ((RUNS >= 1)) || { echo "import.sh: --runs must be >= 1" >&2; exit 2; }
 
 log() { printf 'import.sh: %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
 
 mkdir -p "$OUT"
 RESULTS="$OUT/results.jsonl"
@@ -95,7 +96,6 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-now_ns() { date +%s%N; }
 secs_since() { awk -v a="$1" -v b="$(now_ns)" 'BEGIN { printf "%.3f\n", (b - a) / 1e9 }'; }
 rate() { awk -v n="$1" -v s="$2" 'BEGIN { if (s > 0) printf "%.0f\n", n / s; else print "null" }'; }
 
@@ -136,7 +136,6 @@ emit() {  # name value unit [run]
   printf '%s\n' "$line" >>"$RESULTS"
 }
 
-emit_raw() { printf '%s\n' "$1"; printf '%s\n' "$1" >>"$RESULTS"; }
 
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{v[NR]=$1} END {
   if (NR == 0) { print "null"; exit }
@@ -146,14 +145,6 @@ median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{v[NR]=$1} END {
 # ---------------------------------------------------------------------------------------
 # Servers
 
-free_port() {
-  local p
-  for _ in $(seq 200); do
-    p=$((20000 + RANDOM % 40000))
-    [[ -z $(ss -Htln "sport = :$p" 2>/dev/null) ]] && { echo "$p"; return 0; }
-  done
-  die "no free port found"
-}
 
 kib() { awk -v k="$2" '$1 == k":" { print $2 }' "/proc/$1/status"; }
 

@@ -54,6 +54,8 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=bench/lib.sh
+source "$ROOT/bench/lib.sh"
 BENCH="$ROOT/bench"
 OUT="$BENCH/out"
 BUILD_DIR=${BENCH_BUILD_DIR:-$ROOT/build-bench}
@@ -116,7 +118,6 @@ CPUS=$(getconf _NPROCESSORS_ONLN)
 HZ=$(getconf CLK_TCK)
 
 log() { printf 'segments.sh: %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
 
 mkdir -p "$OUT"
 RESULTS="$OUT/results.jsonl"
@@ -142,10 +143,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 exec {NAP_FD}<> <(:)
-nap() { read -r -t "$1" -u "$NAP_FD" _ || true; }
-now_ns() { date +%s%N; }
 now_ms() { date +%s%3N; }
-ms_since() { awk -v d=$(($(now_ns) - $1)) 'BEGIN { printf "%.1f", d / 1e6 }'; }
 
 # ---------------------------------------------------------------------------------------
 # Packages
@@ -229,12 +227,6 @@ emit_medians() {  # customers
 # ---------------------------------------------------------------------------------------
 # Host load
 
-cpu_jiffies() {  # prints "busy total" over all CPUs
-  local _c u n s i w q sq st _rest
-  read -r _c u n s i w q sq st _rest </proc/stat
-  echo "$((u + n + s + q + sq + st)) $((u + n + s + i + w + q + sq + st))"
-}
-proc_jiffies() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 
 busy_pct() {  # CPU busy percent of the whole host over $1 seconds
   local ab at bb bt
@@ -262,12 +254,6 @@ wait_quiet() {  # waits until the host is < QUIET_BUSY % busy; prints the last s
 
 load_1m() { cut -d' ' -f1 /proc/loadavg; }
 
-# CPU ms used by this shell's finished children (and theirs), as of the last
-# `times >"$TMP/times"`, which must run in this very shell (not in a $(...) subshell).
-children_cpu_ms() {
-  awk 'NR == 2 { t = 0; for (i = 1; i <= 2; i++) { split($i, a, /[ms]/); t += a[1] * 60 + a[2] }
-       printf "%.0f\n", t * 1000 }' "$TMP/times"
-}
 other_cpu_pct() {  # busy_jiffies total_jiffies own_ms: others' share of all CPUs, percent
   awk -v b="$1" -v t="$2" -v c="$3" -v hz="$HZ" \
     'BEGIN { o = b - c * hz / 1000; if (o < 0) o = 0; printf "%.1f\n", (t > 0 ? 100 * o / t : 0) }'
@@ -276,35 +262,8 @@ other_cpu_pct() {  # busy_jiffies total_jiffies own_ms: others' share of all CPU
 # ---------------------------------------------------------------------------------------
 # Ports and the server
 
-port_in_use() {
-  local p=$1
-  if command -v ss >/dev/null 2>&1; then
-    [[ -n $(ss -Htln "sport = :$p" 2>/dev/null) ]]
-  else
-    { exec {probe}<>"/dev/tcp/127.0.0.1/$p"; } 2>/dev/null || return 1
-    exec {probe}>&-
-    return 0
-  fi
-}
 
-free_port() {
-  local p
-  for _ in $(seq 200); do
-    p=$((20000 + RANDOM % 40000))
-    port_in_use "$p" || { echo "$p"; return 0; }
-  done
-  die "no free port found"
-}
 
-http_ok() {
-  local port=$1 path=$2 fd line
-  { exec {fd}<>"/dev/tcp/127.0.0.1/$port"; } 2>/dev/null || return 1
-  printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1:%s\r\nConnection: close\r\n\r\n' "$path" "$port" >&"$fd" 2>/dev/null || true
-  line=""
-  IFS= read -r -t 5 line <&"$fd" || true
-  exec {fd}>&-
-  [[ $line == "HTTP/1.1 200"* ]]
-}
 
 status_kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 kb_to_mb() { awk -v k="$1" 'BEGIN { printf "%.1f\n", k / 1024 }'; }
@@ -359,11 +318,6 @@ stop_server() {
   SERVER_PID=""
 }
 
-# Warnings and errors of a server log, as a JSON array (at most 20).
-log_problems() {
-  { grep -E '"level":"(warning|warn|error|critical)"' "$1" || true; } | head -20 |
-    jq -R . | jq -sc .
-}
 
 # ---------------------------------------------------------------------------------------
 # The rule mix. JSON in API.md syntax; the floor is the hand-written WHERE over the served
