@@ -27,25 +27,13 @@ JwksServer::JwksServer(std::string jwks, std::string cacheControl)
                  "application/json"));
            })
       .access = http::Access::open;
-  http::PipelineOptions po;
-  po.accessLog = false;
-  po.workerThreads = 1;
-  pipeline_ = std::make_unique<http::Pipeline>(router_, po);
-  http::ServerOptions so;
-  so.port = 0;
-  so.ioThreads = 1;
-  server_ = std::make_unique<http::Server>(so, *pipeline_);
-  if (Status s = server_->listen(); !s.ok()) throw std::runtime_error(s.error().message);
-  server_->start();
+  server_ = std::make_unique<LoopbackServer>(router_);
 }
 
-JwksServer::~JwksServer() {
-  server_->stop();
-  server_->join();
-}
+JwksServer::~JwksServer() = default;
 
 std::string JwksServer::baseUrl() const {
-  return "http://127.0.0.1:" + std::to_string(server_->port());
+  return server_->baseUrl();
 }
 
 void JwksServer::setJwks(std::string jwks) {

@@ -8,9 +8,8 @@
 #include <mutex>
 #include <string>
 
-#include "http/pipeline.h"
 #include "http/router.h"
-#include "http/server.h"
+#include "support/loopback_server.h"
 
 namespace minicrm::testing {
 
@@ -37,8 +36,7 @@ class JwksServer {
   std::atomic<bool> down_{false};
   std::atomic<int> hits_{0};
   http::Router router_;
-  std::unique_ptr<http::Pipeline> pipeline_;
-  std::unique_ptr<http::Server> server_;
+  std::unique_ptr<LoopbackServer> server_;
 };
 
 }  // namespace minicrm::testing

@@ -22,25 +22,13 @@ TestVendor::TestVendor(std::function<int(int)> answer) : answer_(std::move(answe
     if (status == 429) r.setHeader("Retry-After", "1");
     reply(std::move(r));
   });
-  http::PipelineOptions po;
-  po.accessLog = false;
-  po.workerThreads = 1;
-  pipeline_ = std::make_unique<http::Pipeline>(router_, po);
-  http::ServerOptions so;
-  so.port = 0;
-  so.ioThreads = 1;
-  server_ = std::make_unique<http::Server>(so, *pipeline_);
-  if (Status s = server_->listen(); !s.ok()) throw std::runtime_error(s.error().message);
-  server_->start();
+  server_ = std::make_unique<LoopbackServer>(router_);
 }
 
-TestVendor::~TestVendor() {
-  server_->stop();
-  server_->join();
-}
+TestVendor::~TestVendor() = default;
 
 std::string TestVendor::url() const {
-  return "http://127.0.0.1:" + std::to_string(server_->port()) + "/send";
+  return server_->baseUrl() + "/send";
 }
 
 std::map<std::string, int> TestVendor::keys() const {

@@ -10,9 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "http/pipeline.h"
 #include "http/router.h"
-#include "http/server.h"
+#include "support/loopback_server.h"
 
 namespace minicrm::testing {
 
@@ -34,8 +33,7 @@ class TestVendor {
   std::map<std::string, int> keys_;
   std::atomic<int> requests_{0};
   http::Router router_;
-  std::unique_ptr<http::Pipeline> pipeline_;
-  std::unique_ptr<http::Server> server_;
+  std::unique_ptr<LoopbackServer> server_;
 };
 
 }  // namespace minicrm::testing
