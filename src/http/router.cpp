@@ -50,25 +50,38 @@ Route& Router::add(Method method, std::string pattern, Handler handler) {
   for (auto s : split(r.pattern))
     r.segments.emplace_back(s);
   routes_.push_back(std::move(r));
-  return routes_.back();
+  Route& added = routes_.back();
+  if (bySize_.size() <= added.segments.size()) bySize_.resize(added.segments.size() + 1);
+  bySize_[added.segments.size()].push_back(&added);
+  return added;
 }
 
 Match Router::match(Method method, std::string_view path) const {
   const auto parts = split(path);
+  Match m;
+  if (parts.size() >= bySize_.size()) return m;
   // The most specific path wins first (most static segments); the method is checked
   // among the routes of that path, so GET on a POST-only static path is a 405 rather
-  // than a match of some "/:id" route.
+  // than a match of some "/:id" route. Only routes with as many segments can fit.
+  const auto& candidates = bySize_[parts.size()];
   int best = -1;
-  for (const auto& r : routes_)
-    best = std::max(best, fit(r, parts));
-  Match m;
+  std::vector<const Route*> fitting;
+  for (const Route* r : candidates) {
+    const int f = fit(*r, parts);
+    if (f < 0 || f < best) continue;
+    if (f > best) {
+      best = f;
+      fitting.clear();
+    }
+    fitting.push_back(r);
+  }
   if (best < 0) return m;
-  for (const auto& r : routes_) {
-    if (fit(r, parts) != best) continue;
-    const bool methodOk = r.method == method || (method == Method::HEAD && r.method == Method::GET);
-    if (methodOk && !m.route) m.route = &r;
-    if (std::find(m.allowed.begin(), m.allowed.end(), r.method) == m.allowed.end()) {
-      m.allowed.push_back(r.method);
+  for (const Route* r : fitting) {
+    const bool methodOk =
+        r->method == method || (method == Method::HEAD && r->method == Method::GET);
+    if (methodOk && !m.route) m.route = r;
+    if (std::find(m.allowed.begin(), m.allowed.end(), r->method) == m.allowed.end()) {
+      m.allowed.push_back(r->method);
     }
   }
   if (m.route) {

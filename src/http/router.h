@@ -69,6 +69,7 @@ class Router {
 
  private:
   std::deque<Route> routes_;  // deque: Route references stay valid as routes are added
+  std::vector<std::vector<const Route*>> bySize_;  // routes by their number of segments
 };
 
 }  // namespace minicrm::http

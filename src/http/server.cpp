@@ -12,12 +12,14 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 
 #include <array>
 #include <atomic>
+#include <iterator>
 #include <limits>
 #include <mutex>
 #include <optional>
@@ -37,6 +39,51 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+
+// 1xx, 204 and 304 responses carry no body, so no length either (RFC 9110, 8.6).
+bool bodyless(int status) {
+  return status < 200 || status == 204 || status == 304;
+}
+
+// A response's status line and header block. Written by hand rather than through Beast's
+// serializer: one buffer for the head and one for the body cost far less per request than
+// Beast's buffer-sequence machinery on this hot path.
+std::string responseHead(const Response& res, unsigned version, bool keepAlive) {
+  std::string head;
+  head.reserve(192);
+  head += version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  fmt::format_to(std::back_inserter(head), "{} ", res.status);
+  const auto reason = bhttp::obsolete_reason(static_cast<bhttp::status>(res.status));
+  head.append(reason.data(), reason.size());
+  head += "\r\n";
+  auto field = [&head](std::string_view name, std::string_view value) {
+    head += name;
+    head += ": ";
+    head += value;
+    head += "\r\n";
+  };
+  if (!res.contentType.empty()) field("Content-Type", res.contentType);
+  for (const auto& [k, v] : res.headers)
+    field(k, v);
+  if (!bodyless(res.status))
+    fmt::format_to(std::back_inserter(head), "Content-Length: {}\r\n", res.body.size());
+  // HTTP/1.1 connections persist unless closed; HTTP/1.0 ones close unless kept alive.
+  if (version == 10 && keepAlive) field("Connection", "keep-alive");
+  if (version != 10 && !keepAlive) field("Connection", "close");
+  head += "\r\n";
+  return head;
+}
+
+// Writes a response: its head, then its body unless `headOnly` (an answer to HEAD).
+asio::awaitable<boost::system::error_code> writeResponse(beast::tcp_stream& stream,
+                                                         const Response& res, unsigned version,
+                                                         bool keepAlive, bool headOnly) {
+  const std::string head = responseHead(res, version, keepAlive);
+  std::array<asio::const_buffer, 2> buffers{asio::buffer(head), asio::const_buffer()};
+  if (!headOnly && !bodyless(res.status)) buffers[1] = asio::buffer(res.body);
+  auto [ec, n] = co_await asio::async_write(stream, buffers, kTuple);
+  co_return ec;
+}
 
 struct Conn {
   explicit Conn(tcp::socket s) : stream(std::move(s)) {}
@@ -170,16 +217,8 @@ void Server::Impl::endDrain() {
 asio::awaitable<void> Server::Impl::sendAndClose(Conn& conn, Request& req, const Error& error,
                                                  unsigned version) {
   Response res = co_await asyncHandle(pipeline, req, &error, asio::use_awaitable);
-  bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(res.status), version};
-  out.set(bhttp::field::content_type, res.contentType);
-  for (const auto& [k, v] : res.headers)
-    out.set(k, v);
-  out.keep_alive(false);
-  out.body() = std::move(res.body);
-  out.prepare_payload();
   conn.stream.expires_after(options.requestTimeout);
-  auto [ec, n] = co_await bhttp::async_write(conn.stream, out, kTuple);
-  if (ec) co_return;
+  if (auto ec = co_await writeResponse(conn.stream, res, version, false, false)) co_return;
   // Lingering close: the client may still be sending the body we refused. Closing now
   // with unread data would reset the connection and could destroy our answer before the
   // client reads it, so stop sending, then discard input for a short while.
@@ -371,20 +410,10 @@ asio::awaitable<void> Server::Impl::session(std::shared_ptr<Conn> conn) {
     Response res = co_await asyncHandle(pipeline, req, nullptr, asio::use_awaitable);
     const bool keepAlive = clientKeepAlive && !res.closeConnection && !stopping;
 
-    bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(res.status), version};
-    if (!res.contentType.empty()) out.set(bhttp::field::content_type, res.contentType);
-    for (const auto& [k, v] : res.headers)
-      out.set(k, v);
-    out.keep_alive(keepAlive);
-    if (req.method == Method::HEAD) {
-      out.content_length(res.body.size());
-    } else {
-      out.body() = std::move(res.body);
-      out.prepare_payload();
-    }
     stream.expires_after(options.requestTimeout);
-    auto [wec, wn] = co_await bhttp::async_write(stream, out, kTuple);
-    if (wec || !keepAlive) break;
+    const bool headOnly = req.method == Method::HEAD;
+    if (auto wec = co_await writeResponse(stream, res, version, keepAlive, headOnly)) break;
+    if (!keepAlive) break;
   }
   boost::system::error_code ignored;
   stream.socket().shutdown(tcp::socket::shutdown_send, ignored);

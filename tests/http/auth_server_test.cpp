@@ -3,11 +3,7 @@
 // API keys come and go while it runs, limits answer 429/431/503, slow clients are cut off,
 // and the start-up rules of open local mode.
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <signal.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -27,6 +23,7 @@
 #include "support/jwt_fixtures.h"
 #include "support/openapi.h"
 #include "support/process.h"
+#include "support/raw_socket.h"
 #include "support/temp_dir.h"
 #include "support/test_server.h"
 
@@ -427,39 +424,6 @@ TEST(AuthServer, TooManyHeaderFieldsIs431) {
   EXPECT_EQ(res.status, 431);
   EXPECT_EQ(server.client().request("GET", "/healthz", "", {{"X-One", "v"}}).status, 200);
 }
-
-// A raw TCP connection to the test server.
-class RawSocket {
- public:
-  explicit RawSocket(std::uint16_t port) : fd_(socket(AF_INET, SOCK_STREAM, 0)) {
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-      throw std::runtime_error("connect failed");
-    }
-    timeval tv{0, 50'000};
-    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  }
-  ~RawSocket() { close(fd_); }
-  // False once the server has closed the connection.
-  bool send(std::string_view data) {
-    return ::send(fd_, data.data(), data.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(data.size());
-  }
-  // True when the server closed (EOF or reset); reads and drops whatever it sent.
-  bool closedByServer() {
-    char buf[4096];
-    const ssize_t n = recv(fd_, buf, sizeof buf, 0);
-    if (n > 0) received_.append(buf, static_cast<std::size_t>(n));
-    return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
-  }
-  const std::string& received() const { return received_; }
-
- private:
-  int fd_;
-  std::string received_;
-};
 
 TEST(AuthServer, SlowLorisIsCutOffAtTheRequestTimeout) {
   cli::Settings s;

@@ -19,6 +19,7 @@
 #include "store/store.h"
 #include "support/openapi.h"
 #include "support/process.h"
+#include "support/raw_socket.h"
 #include "support/test_server.h"
 
 namespace minicrm::testing {
@@ -43,6 +44,73 @@ TEST(Server, KeepAliveReusesOneConnection) {
     EXPECT_EQ(res.status, 200);
     EXPECT_EQ(res.newConnections, 0) << "request " << i << " opened a new connection";
   }
+}
+
+// MiniCRM writes response heads itself, so their framing is checked byte by byte here.
+TEST(Server, ResponsesAreFramedForEachHttpVersionAndMethod) {
+  cli::Settings settings;
+  settings.corsOrigins = {"https://app.example"};
+  TestServer server(settings);
+
+  // HTTP/1.1 persists by default: two responses on one connection, no Connection header.
+  RawSocket keep(server.port(), std::chrono::seconds(5));
+  ASSERT_TRUE(keep.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
+  const std::string first = keep.readResponse();
+  ASSERT_EQ(first.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << first;
+  EXPECT_EQ(first.find("\r\nConnection:"), std::string::npos) << first;
+  const std::size_t bodyAt = first.find("\r\n\r\n") + 4;
+  const std::string body = first.substr(bodyAt);
+  EXPECT_NE(first.find("\r\nContent-Length: " + std::to_string(body.size()) + "\r\n"),
+            std::string::npos)
+      << first;
+  EXPECT_NE(first.find("\r\nContent-Type: application/json; charset=utf-8\r\n"), std::string::npos);
+  EXPECT_EQ(boost::json::parse(body).at("ok").as_bool(), true);
+
+  // HEAD: the same length announced, no body sent (the next response follows at once).
+  ASSERT_TRUE(
+      keep.send("HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+                "GET /nope HTTP/1.1\r\nHost: x\r\n\r\n"));
+  const std::string head = keep.readResponse(/*headOnly=*/true);
+  EXPECT_EQ(head.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << head;
+  EXPECT_NE(head.find("\r\nContent-Length: " + std::to_string(body.size()) + "\r\n"),
+            std::string::npos)
+      << head;
+  const std::string notFound = keep.readResponse();
+  EXPECT_EQ(notFound.rfind("HTTP/1.1 404 Not Found\r\n", 0), 0u) << notFound;
+
+  // HTTP/1.1 asking to close: said so, then closed.
+  ASSERT_TRUE(keep.send("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+  const std::string closing = keep.readResponse();
+  EXPECT_NE(closing.find("\r\nConnection: close\r\n"), std::string::npos) << closing;
+  EXPECT_TRUE(keep.readToEnd().empty()) << "nothing after the last response";
+  EXPECT_TRUE(keep.closedByServer());
+
+  // HTTP/1.0 closes unless kept alive, and is answered in HTTP/1.0.
+  RawSocket old(server.port(), std::chrono::seconds(5));
+  ASSERT_TRUE(old.send("GET /healthz HTTP/1.0\r\n\r\n"));
+  const std::string once = old.readResponse();
+  EXPECT_EQ(once.rfind("HTTP/1.0 200 OK\r\n", 0), 0u) << once;
+  EXPECT_EQ(once.find("\r\nConnection:"), std::string::npos) << once;
+  EXPECT_TRUE(old.closedByServer());
+  RawSocket alive(server.port(), std::chrono::seconds(5));
+  ASSERT_TRUE(alive.send("GET /healthz HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"));
+  EXPECT_NE(alive.readResponse().find("\r\nConnection: keep-alive\r\n"), std::string::npos);
+  ASSERT_TRUE(alive.send("GET /healthz HTTP/1.0\r\nConnection: keep-alive\r\n\r\n"));
+  EXPECT_EQ(alive.readResponse().rfind("HTTP/1.0 200 OK\r\n", 0), 0u);
+
+  // A CORS preflight is a 204: no body, so no Content-Length either.
+  RawSocket preflight(server.port(), std::chrono::seconds(5));
+  ASSERT_TRUE(preflight.send(
+      "OPTIONS /api/v1/customers HTTP/1.1\r\nHost: x\r\nOrigin: https://app.example\r\n"
+      "Access-Control-Request-Method: POST\r\n\r\n"
+      "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"));
+  const std::string noContent = preflight.readResponse(/*headOnly=*/true);
+  EXPECT_EQ(noContent.rfind("HTTP/1.1 204 No Content\r\n", 0), 0u) << noContent;
+  EXPECT_EQ(noContent.find("Content-Length"), std::string::npos) << noContent;
+  EXPECT_NE(noContent.find("\r\nAccess-Control-Allow-Origin: https://app.example\r\n"),
+            std::string::npos)
+      << noContent;
+  EXPECT_EQ(preflight.readResponse().rfind("HTTP/1.1 200 OK\r\n", 0), 0u);
 }
 
 TEST(Server, RequestIdIsEchoedWhenValidAndGeneratedOtherwise) {

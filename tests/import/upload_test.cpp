@@ -1,22 +1,20 @@
 // CSV uploads over real HTTP: multipart bodies, the upload limit, a client that goes away
 // mid-upload, import jobs, writes that keep committing during a big import, the undo of a
 // failed import, and a crash of the real binary in the middle of a job.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <boost/json/parse.hpp>
 
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <thread>
 
 #include "cli/app.h"
 #include "support/process.h"
+#include "support/raw_socket.h"
 #include "support/test_server.h"
 
 namespace minicrm::testing {
@@ -139,30 +137,19 @@ TEST(Upload, JsonBodiesOfUploadRoutesKeepTheOneMebibyteLimit) {
 
 TEST(Upload, AClientThatGoesAwayMidUploadLeavesNothing) {
   TestServer server;
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  ASSERT_GE(fd, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(server.port());
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  auto client = std::make_unique<RawSocket>(server.port());
   const std::string csv = customersCsv(5000);
   const std::string head =
       "POST /api/v1/customers/bulk HTTP/1.1\r\nHost: x\r\n"
       "Content-Type: text/csv\r\nContent-Length: " +
       std::to_string(csv.size() * 2) + "\r\n\r\n";
-  ASSERT_EQ(::send(fd, head.data(), head.size(), MSG_NOSIGNAL), static_cast<ssize_t>(head.size()));
-  std::size_t sent = 0;
-  while (sent < csv.size()) {
-    const ssize_t n = ::send(fd, csv.data() + sent, csv.size() - sent, MSG_NOSIGNAL);
-    ASSERT_GT(n, 0);
-    sent += static_cast<std::size_t>(n);
-  }
+  ASSERT_TRUE(client->send(head));
+  ASSERT_TRUE(client->send(csv));
   // The server has started spooling the upload...
   for (int i = 0; i < 500 && spooledFiles(server) == 0; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   EXPECT_EQ(spooledFiles(server), 1u);
-  ::close(fd);  // ...and the client goes away half-way.
+  client.reset();  // ...and the client goes away half-way.
   for (int i = 0; i < 500 && spooledFiles(server) > 0; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   EXPECT_EQ(spooledFiles(server), 0u);
@@ -177,24 +164,11 @@ TEST(Upload, AnUploadWithoutCredentialsIsRefusedBeforeItsBody) {
   settings.auth = "required";
   settings.receiptWebhookSecret = "whsec_test";
   TestServer server(settings);
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  ASSERT_GE(fd, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(server.port());
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  timeval timeout{5, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  const std::string head =
-      "POST /api/v1/customers/bulk HTTP/1.1\r\nHost: x\r\n"
-      "Content-Type: text/csv\r\nContent-Length: 100000000\r\n\r\nname,email\n";
-  ASSERT_EQ(::send(fd, head.data(), head.size(), MSG_NOSIGNAL), static_cast<ssize_t>(head.size()));
-  std::string answer;
-  char buf[4096];
-  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;)
-    answer.append(buf, static_cast<std::size_t>(n));
-  ::close(fd);
+  RawSocket client(server.port(), std::chrono::seconds(5));
+  ASSERT_TRUE(
+      client.send("POST /api/v1/customers/bulk HTTP/1.1\r\nHost: x\r\n"
+                  "Content-Type: text/csv\r\nContent-Length: 100000000\r\n\r\nname,email\n"));
+  const std::string answer = client.readToEnd();
   EXPECT_EQ(answer.rfind("HTTP/1.1 401", 0), 0u) << answer;
   EXPECT_NE(answer.find("WWW-Authenticate: Bearer"), std::string::npos) << answer;
   EXPECT_EQ(spooledFiles(server), 0u);
