@@ -47,8 +47,12 @@ std::string orderBy(const std::map<std::string, std::string>& columns, const Sor
 // A read transaction over several statements, so a list's count and page agree.
 class ReadTxn {
  public:
-  explicit ReadTxn(Connection& c) : c_(c) { c_.exec("BEGIN"); }
+  // Joins the transaction already open on `c` (a pooled reader's snapshot), if any.
+  explicit ReadTxn(Connection& c) : c_(c), owned_(sqlite3_get_autocommit(c.raw()) != 0) {
+    if (owned_) c_.exec("BEGIN");
+  }
   ~ReadTxn() {
+    if (!owned_) return;
     try {
       c_.exec("COMMIT");
     } catch (...) {
@@ -60,6 +64,7 @@ class ReadTxn {
 
  private:
   Connection& c_;
+  bool owned_;
 };
 
 }  // namespace minicrm::sqlite

@@ -109,6 +109,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteOptions& opti
     if (options.logCustomerChanges) {
       wo.beforeCommit = [self] { self->tx_->logChanges(); };
     }
+    wo.releaseSnapshots = [self](bool all) { self->releaseSnapshots(all); };
     wo.beforeJob = [self] { self->tx_->jobStarted(); };
     wo.afterFailedJob = [self] { self->tx_->jobRolledBack(); };
     wo.afterBatch = [self](bool committed) {
@@ -145,6 +146,7 @@ void SqliteStore::close() {
   writer_->stop();
   tx_->setWriter(nullptr);
   writer_.reset();
+  releaseSnapshots(true);  // a reader's snapshot would keep the WAL from being emptied
   try {
     writerConn_->exec("PRAGMA wal_checkpoint(TRUNCATE)");
   } catch (const std::exception& e) {
@@ -170,28 +172,69 @@ void SqliteStore::writeAlone(WriteJob job, WriteDone done) {
   writer_->submitAlone(std::move(job), std::move(done));
 }
 
-std::unique_ptr<Connection> SqliteStore::acquireReader() {
+namespace {
+constexpr auto kSnapshotMaxAge = std::chrono::milliseconds(100);
+}  // namespace
+
+SqliteStore::Reader SqliteStore::acquireReader() {
+  Reader r;
   {
     std::lock_guard lock(readersMu_);
     if (!idleReaders_.empty()) {
-      auto conn = std::move(idleReaders_.back());
+      r = std::move(idleReaders_.back());
       idleReaders_.pop_back();
-      return conn;
     }
   }
-  ConnectionOptions o;
-  o.path = options_.path;
-  o.cacheKiB = options_.readerCacheKiB;
-  o.mmapBytes = options_.mmapBytes;
-  auto conn = std::make_unique<Connection>(o);
-  conn->exec("PRAGMA query_only=1");
-  registerRegexp(conn->raw());
-  return conn;
+  if (!r.conn) {
+    ConnectionOptions o;
+    o.path = options_.path;
+    o.cacheKiB = options_.readerCacheKiB;
+    o.mmapBytes = options_.mmapBytes;
+    r.conn = std::make_unique<Connection>(o);
+    r.conn->exec("PRAGMA query_only=1");
+    registerRegexp(r.conn->raw());
+  }
+  // Read before the snapshot begins: if no commit happens after this, the snapshot (taken
+  // by the first read) holds them all.
+  const std::uint64_t commits = writer_ ? writer_->commits() : 0;
+  const auto now = std::chrono::steady_clock::now();
+  if (r.inSnapshot && (r.snapshotCommits != commits || now - r.snapshotAt > kSnapshotMaxAge)) {
+    endSnapshot(r);
+  }
+  if (!r.inSnapshot) {
+    r.conn->cached("BEGIN")->run();
+    r.inSnapshot = true;
+    r.snapshotCommits = commits;
+    r.snapshotAt = now;
+  }
+  return r;
 }
 
-void SqliteStore::releaseReader(std::unique_ptr<Connection> conn) {
+void SqliteStore::endSnapshot(Reader& r) {
+  if (!r.inSnapshot) return;
+  r.inSnapshot = false;
+  if (sqlite3_get_autocommit(r.conn->raw())) return;  // SQLite already ended it
+  try {
+    r.conn->cached("COMMIT")->run();
+  } catch (const std::exception&) {
+    sqlite3_exec(r.conn->raw(), "ROLLBACK", nullptr, nullptr, nullptr);
+  }
+}
+
+void SqliteStore::releaseReader(Reader r, bool clean) {
+  // After a failure the transaction's state is unknown: start afresh next time.
+  if (!clean) endSnapshot(r);
+  if (sqlite3_get_autocommit(r.conn->raw())) r.inSnapshot = false;
   std::lock_guard lock(readersMu_);
-  idleReaders_.push_back(std::move(conn));
+  idleReaders_.push_back(std::move(r));
+}
+
+void SqliteStore::releaseSnapshots(bool all) {
+  const auto now = std::chrono::steady_clock::now();
+  std::lock_guard lock(readersMu_);
+  for (Reader& r : idleReaders_) {
+    if (all || now - r.snapshotAt > kSnapshotMaxAge) endSnapshot(r);
+  }
 }
 
 Result<std::vector<ApiKey>> SqliteStore::listApiKeys() {

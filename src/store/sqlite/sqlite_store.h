@@ -2,6 +2,7 @@
 // connections (one per concurrently reading thread).
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -91,23 +92,43 @@ class SqliteStore final : public Store {
   std::size_t writeQueueDepth() const { return writer_ ? writer_->queueDepth() : 0; }
   std::uint64_t walSyncs() const { return writer_ ? writer_->syncs() : 0; }
   std::uint64_t checkpoints() const { return writer_ ? writer_->checkpoints() : 0; }
+  std::uint64_t walRestarts() const { return writer_ ? writer_->walRestarts() : 0; }
 
  private:
   SqliteStore(const SqliteOptions& options, const Clock& clock);
   // Borrows a reader connection for the duration of `fn(Connection&)`.
+  // A reader connection. Between uses it keeps its read transaction (its snapshot) open
+  // while no write has committed since, so a read costs no locking of the WAL: each read
+  // transaction otherwise takes and drops file locks (two fcntl calls).
+  struct Reader {
+    std::unique_ptr<Connection> conn;
+    bool inSnapshot = false;
+    std::uint64_t snapshotCommits = 0;  // writer_->commits() read before it began
+    std::chrono::steady_clock::time_point snapshotAt;
+  };
+
   template <class Fn>
   auto withReader(Fn&& fn) -> decltype(fn(std::declval<Connection&>())) {
     return guarded([&]() -> decltype(fn(std::declval<Connection&>())) {
       struct Lease {
         SqliteStore* self;
-        std::unique_ptr<Connection> conn;
-        ~Lease() { self->releaseReader(std::move(conn)); }
+        Reader reader;
+        bool returned = false;  // fn returned (rather than threw)
+        ~Lease() { self->releaseReader(std::move(reader), returned); }
       } lease{this, acquireReader()};
-      return fn(*lease.conn);
+      auto result = fn(*lease.reader.conn);
+      lease.returned = true;
+      return result;
     });
   }
-  std::unique_ptr<Connection> acquireReader();
-  void releaseReader(std::unique_ptr<Connection> conn);
+  // A reader whose snapshot holds every write committed (and so every write answered)
+  // before this call, and, from other processes, every write of the last 100 ms.
+  Reader acquireReader();
+  void releaseReader(Reader reader, bool clean);
+  // Ends the snapshots of idle readers: all of them, or those older than 100 ms. Old
+  // snapshots would keep checkpoints (ours and other processes') from copying the WAL.
+  void releaseSnapshots(bool all);
+  static void endSnapshot(Reader& r);
 
   SqliteOptions options_;
   const Clock& clock_;
@@ -118,7 +139,7 @@ class SqliteStore final : public Store {
   std::atomic<std::uint64_t> customerCommits_{0};  // commits that touched customers
 
   std::mutex readersMu_;
-  std::vector<std::unique_ptr<Connection>> idleReaders_;
+  std::vector<Reader> idleReaders_;
 };
 
 }  // namespace minicrm::sqlite

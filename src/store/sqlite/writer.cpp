@@ -162,6 +162,7 @@ void Writer::runBatch(std::deque<Item>& batch) {
       if (options_.beforeCommit) options_.beforeCommit();
       run("COMMIT");
       committed = true;
+      commits_.fetch_add(1, std::memory_order_release);
     } catch (FailedAlone& failed) {
       // A job alone failed: its transaction is rolled back and it gets its own error.
       batchError = std::move(failed.status);
@@ -245,10 +246,17 @@ void Writer::checkpointLoop() {
   for (;;) {
     {
       std::unique_lock lock(ckptMu_);
-      ckptCv_.wait(lock, [&] { return ckptStopping_ || ckptWanted_; });
+      const bool wanted = ckptCv_.wait_for(lock, std::chrono::milliseconds(100),
+                                           [&] { return ckptStopping_ || ckptWanted_; });
       if (ckptStopping_) return;
+      if (!wanted) {
+        lock.unlock();
+        if (options_.releaseSnapshots) options_.releaseSnapshots(false);
+        continue;
+      }
       ckptWanted_ = false;
     }
+    if (options_.releaseSnapshots) options_.releaseSnapshots(true);
     int logFrames = 0, done = 0;
     const int rc = sqlite3_wal_checkpoint_v2(checkpointConn_->raw(), nullptr,
                                              SQLITE_CHECKPOINT_PASSIVE, &logFrames, &done);
@@ -269,6 +277,7 @@ void Writer::finishCheckpoint() {
   // completes, and the next batch starts the log again from the beginning, reusing its
   // (cached) file blocks instead of growing it.
   if (walPages_.load(std::memory_order_relaxed) < options_.checkpointPages * 2) return;
+  if (options_.releaseSnapshots) options_.releaseSnapshots(true);
   int logFrames = 0, done = 0;
   const int rc =
       sqlite3_wal_checkpoint_v2(conn_.raw(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &logFrames, &done);

@@ -49,6 +49,10 @@ struct WriterOptions {
   std::function<void()> beforeCommit;
   // Runs after each batch, committed or not, before any job's `done`.
   std::function<void(bool committed)> afterBatch;
+  // Asks readers to give up the snapshots that would hold checkpoints back: all idle ones
+  // (`all`) just before a checkpoint, and old ones every 100 ms. Runs on the checkpoint
+  // thread, or on the writer's before the checkpoints it finishes.
+  std::function<void(bool all)> releaseSnapshots;
 };
 
 class Writer {
@@ -76,6 +80,9 @@ class Writer {
   std::uint64_t checkpoints() const { return checkpoints_.load(std::memory_order_relaxed); }
   // Times the writer finished a checkpoint so the WAL started over.
   std::uint64_t walRestarts() const { return restarts_.load(std::memory_order_relaxed); }
+  // Committed transactions so far. It moves before any job of a transaction is answered,
+  // so a reader that sees it unchanged since its snapshot began misses no answered write.
+  std::uint64_t commits() const { return commits_.load(std::memory_order_acquire); }
 
  private:
   struct Item {
@@ -126,6 +133,7 @@ class Writer {
   std::atomic<std::uint64_t> syncs_{0};
   std::atomic<std::uint64_t> checkpoints_{0};
   std::atomic<std::uint64_t> restarts_{0};
+  std::atomic<std::uint64_t> commits_{0};
   std::atomic<int> walPages_{0};  // WAL size after the last commit
   std::thread thread_;
   std::thread syncThread_;
