@@ -34,7 +34,13 @@ Writer::~Writer() {
 int Writer::walHook(void* self, sqlite3*, const char*, int pages) {
   auto* w = static_cast<Writer*>(self);
   w->walPages_.store(pages, std::memory_order_relaxed);
-  if (pages >= w->options_.checkpointPages) {
+  // Past the threshold, a background pass per eighth of it more: each pass ends with an
+  // fsync of the database file, and passes back to back would hold the disk from commits.
+  // Past twice the threshold, a pass after every commit, so the writer finds the log
+  // copied up to a short tail and can start it over (finishCheckpoint).
+  const int threshold = w->options_.checkpointPages;
+  if (pages >= threshold && (pages - w->passAskedAt_ >= threshold / 8 || pages >= 2 * threshold)) {
+    w->passAskedAt_ = pages;
     std::lock_guard lock(w->ckptMu_);
     w->ckptWanted_ = true;
     w->ckptCv_.notify_one();
@@ -262,6 +268,7 @@ void Writer::checkpointLoop() {
                                              SQLITE_CHECKPOINT_PASSIVE, &logFrames, &done);
     if (rc == SQLITE_OK) {
       checkpoints_.fetch_add(1, std::memory_order_relaxed);
+      copiedPages_.store(done, std::memory_order_relaxed);
     } else if (rc != SQLITE_BUSY) {
       spdlog::warn(R"("msg":"checkpoint failed","error":{})",
                    jsonQuote(sqlite3_errmsg(checkpointConn_->raw())));
@@ -276,13 +283,19 @@ void Writer::finishCheckpoint() {
   // background pass has already copied nearly everything, so this copies a short tail and
   // completes, and the next batch starts the log again from the beginning, reusing its
   // (cached) file blocks instead of growing it.
-  if (walPages_.load(std::memory_order_relaxed) < options_.checkpointPages * 2) return;
+  const int pages = walPages_.load(std::memory_order_relaxed);
+  if (pages < options_.checkpointPages * 2) return;
+  // Copying more than a short tail here would hold up every write behind it: leave that to
+  // the background pass the WAL hook has asked for.
+  if (pages - copiedPages_.load(std::memory_order_relaxed) > kTailPages) return;
   if (options_.releaseSnapshots) options_.releaseSnapshots(true);
   int logFrames = 0, done = 0;
   const int rc =
       sqlite3_wal_checkpoint_v2(conn_.raw(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &logFrames, &done);
   if (rc == SQLITE_OK && logFrames == done) {
     walPages_.store(0, std::memory_order_relaxed);
+    copiedPages_.store(0, std::memory_order_relaxed);
+    passAskedAt_ = 0;
     restarts_.fetch_add(1, std::memory_order_relaxed);
   }
 }

@@ -134,7 +134,11 @@ class Writer {
   std::atomic<std::uint64_t> checkpoints_{0};
   std::atomic<std::uint64_t> restarts_{0};
   std::atomic<std::uint64_t> commits_{0};
-  std::atomic<int> walPages_{0};  // WAL size after the last commit
+  // The most the writer copies itself to start the WAL over (pages; 4 MiB).
+  static constexpr int kTailPages = 1024;
+  int passAskedAt_ = 0;              // WAL size at the last background pass asked (writer thread)
+  std::atomic<int> copiedPages_{0};  // frames the last background pass had copied
+  std::atomic<int> walPages_{0};     // WAL size after the last commit
   std::thread thread_;
   std::thread syncThread_;
   std::thread checkpointThread_;
