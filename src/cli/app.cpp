@@ -146,6 +146,9 @@ Status App::start() {
                  [sqlite] { return static_cast<double>(sqlite->checkpoints()); });
     m.addGauge("minicrm_customer_index_bytes", "Memory held by the in-memory customer index.",
                [sqlite] { return static_cast<double>(sqlite->customerIndexBytes()); });
+    m.addGauge("minicrm_customer_index_loaded",
+               "1 once the customer index has loaded (previews are served from memory).",
+               [sqlite] { return sqlite->customerIndexLoaded() ? 1.0 : 0.0; });
   }
 
   http::ServerOptions so;

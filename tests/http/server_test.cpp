@@ -184,6 +184,14 @@ TEST(Server, MetricsCountRequestsByRouteTemplateAndStatus) {
           R"(minicrm_http_request_duration_seconds_bucket{method="GET",route="/api/v1/customers/:id",status="404",le="+Inf"} 3)"),
       std::string::npos);
   EXPECT_NE(res.body.find("minicrm_store_write_queue_depth"), std::string::npos);
+  // The customer index of an empty database loads at once.
+  bool loaded = false;
+  for (int i = 0; i < 200 && !loaded; ++i) {
+    loaded =
+        c.get("/metrics").body.find("\nminicrm_customer_index_loaded 1\n") != std::string::npos;
+    if (!loaded) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(loaded);
 }
 
 TEST(Server, OpenApiDocumentListsExactlyTheRouterRoutes) {

@@ -83,6 +83,8 @@ class SqliteStore final : public Store {
   // Waits until the in-memory customer index is loaded and current (tests, benchmarks).
   bool waitForCustomerIndex(std::chrono::milliseconds timeout);
   std::size_t customerIndexBytes() const;
+  // Whether previews are served from memory yet (the index loads after start).
+  bool customerIndexLoaded() const { return index_ && index_->loaded(); }
 
   // Stops the writer after the queued jobs and checkpoints the WAL into the database.
   void close();
