@@ -33,7 +33,11 @@ Writer::~Writer() {
 
 int Writer::walHook(void* self, sqlite3*, const char*, int pages) {
   auto* w = static_cast<Writer*>(self);
-  w->walPages_.store(pages, std::memory_order_relaxed);
+  if (pages < w->walPages_.exchange(pages, std::memory_order_relaxed)) {
+    // The log started over (after a checkpoint copied all of it): count afresh.
+    w->passAskedAt_ = 0;
+    w->copiedPages_.store(0, std::memory_order_relaxed);
+  }
   // Past the threshold, a background pass per eighth of it more: each pass ends with an
   // fsync of the database file, and passes back to back would hold the disk from commits.
   // Past twice the threshold, a pass after every commit, so the writer finds the log
