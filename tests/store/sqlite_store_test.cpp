@@ -16,12 +16,17 @@
 namespace minicrm::testing {
 namespace {
 
+std::unique_ptr<sqlite::SqliteStore> openSqliteWith(const sqlite::SqliteOptions& o,
+                                                    const Clock& clock) {
+  auto s = sqlite::SqliteStore::open(o, clock);
+  EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().message);
+  return s.ok() ? std::move(s).value() : nullptr;
+}
+
 std::unique_ptr<Store> openSqlite(const std::string& path, const Clock& clock) {
   sqlite::SqliteOptions o;
   o.path = path;
-  auto s = sqlite::SqliteStore::open(o, clock);
-  EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().message);
-  return s.ok() ? std::unique_ptr<Store>(std::move(s).value()) : nullptr;
+  return openSqliteWith(o, clock);
 }
 
 TempDir& dirs() {
@@ -88,9 +93,9 @@ TEST(SqliteStore, ConcurrentWritesShareTransactions) {
   IdGenerator ids(clock);
   sqlite::SqliteOptions o;
   o.path = dir.newFile("g.db");
-  auto opened = sqlite::SqliteStore::open(o, clock);
-  ASSERT_TRUE(opened.ok());
-  auto& store = **opened;
+  auto opened = openSqliteWith(o, clock);
+  ASSERT_TRUE(opened);
+  auto& store = *opened;
   constexpr int kJobs = 2000;
   std::atomic<int> done{0};
   std::promise<void> all;
@@ -119,9 +124,9 @@ TEST(SqliteStore, DurableModeAnswersAfterAWalFlushThatCoversWholeBatches) {
     sqlite::SqliteOptions o;
     o.path = dir.newFile("s.db");
     o.synchronous = mode;
-    auto opened = sqlite::SqliteStore::open(o, clock);
-    ASSERT_TRUE(opened.ok());
-    auto& store = **opened;
+    auto opened = openSqliteWith(o, clock);
+    ASSERT_TRUE(opened);
+    auto& store = *opened;
     std::vector<std::future<Status>> results;
     for (int i = 0; i < 500; ++i) {
       CustomerDraft d;
@@ -263,9 +268,9 @@ TEST(SqliteStore, IdleReadersDoNotKeepTheWalFromStartingOver) {
   sqlite::SqliteOptions o;
   o.path = dir.newFile("wal.db");
   o.writer.checkpointPages = 8;
-  auto opened = sqlite::SqliteStore::open(o, clock);
-  ASSERT_TRUE(opened.ok());
-  auto& store = **opened;
+  auto opened = openSqliteWith(o, clock);
+  ASSERT_TRUE(opened);
+  auto& store = *opened;
   int n = 0;
   auto insert = [&] {
     CustomerDraft d;
