@@ -141,9 +141,14 @@ SqliteStore::~SqliteStore() {
 }
 
 void SqliteStore::close() {
-  index_.reset();  // its thread may still ask the writer to prune
-  if (!writer_) return;
+  if (!writer_) {
+    index_.reset();
+    return;
+  }
+  // The writer first: once it has stopped, no commit hands the index more changes. The
+  // index's thread may still ask for a prune, which the stopped writer refuses.
   writer_->stop();
+  index_.reset();
   tx_->setWriter(nullptr);
   writer_.reset();
   releaseSnapshots(true);  // a reader's snapshot would keep the WAL from being emptied
@@ -158,7 +163,7 @@ void SqliteStore::close() {
 
 void SqliteStore::write(WriteJob job, WriteDone done) {
   if (!writer_) {
-    done(Error::unavailable("the database is closed"));
+    if (done) done(Error::unavailable("the database is closed"));
     return;
   }
   writer_->submit(std::move(job), std::move(done));
@@ -166,7 +171,7 @@ void SqliteStore::write(WriteJob job, WriteDone done) {
 
 void SqliteStore::writeAlone(WriteJob job, WriteDone done) {
   if (!writer_) {
-    done(Error::unavailable("the database is closed"));
+    if (done) done(Error::unavailable("the database is closed"));
     return;
   }
   writer_->submitAlone(std::move(job), std::move(done));
