@@ -601,6 +601,7 @@ void runChunks(RunContext& cx, State& st, InputFile& file, Builder& builder,
     st.lastProgress = now;
     ImportProgress p;
     p.rows = job.report.summary.received;
+    p.parsed = st.rowsRead;
     p.bytes = job.resumeOffset;
     p.totalBytes = st.totalBytes;
     p.seconds = std::chrono::duration<double>(now - st.started).count();
@@ -715,16 +716,24 @@ void runChunks(RunContext& cx, State& st, InputFile& file, Builder& builder,
     return true;
   };
 
-  // Hands a complete chunk over: after the previous one is written, together with what
-  // that one left over.
-  auto handoff = [&](Chunk<Row>&& next) -> bool {
-    if (!settle()) return false;
-    auto chunk = std::make_shared<Chunk<Row>>(std::move(next));
-    if (inflight && !inflight->entries.empty()) {
-      auto& left = inflight->entries;
-      chunk->entries.insert(chunk->entries.begin(), std::make_move_iterator(left.begin()),
-                            std::make_move_iterator(left.end()));
+  // Writes what the chunk in flight has left (it yielded to other writes) until none is.
+  auto drain = [&]() -> bool {
+    while (settle() && inflight && !inflight->entries.empty()) {
+      if (cx.stop) return false;
+      auto rest = inflight;
+      inflight.reset();
+      if (!submit(rest)) return false;
     }
+    return !st.failure;
+  };
+
+  // Hands a complete chunk over once the previous one is entirely written. Leftovers are
+  // written first rather than carried into the next chunk: carried over, they piled up
+  // (a chunk that yields writes only a slice of itself) while the parser kept reading, so
+  // memory grew with the file.
+  auto handoff = [&](Chunk<Row>&& next) -> bool {
+    if (!drain()) return false;
+    auto chunk = std::make_shared<Chunk<Row>>(std::move(next));
     inflight.reset();
     if (cx.stop) return false;
     if (chunk->entries.empty()) {
@@ -776,14 +785,7 @@ void runChunks(RunContext& cx, State& st, InputFile& file, Builder& builder,
       builder.close(chunk);
       chunk.endOffset = reader.offset();
       chunk.endLine = reader.line();
-      if (handoff(std::move(chunk))) {
-        // Write what the last chunks left over.
-        while (settle() && inflight && !inflight->entries.empty() && !cx.stop) {
-          auto rest = inflight;
-          inflight.reset();
-          if (!submit(rest)) break;
-        }
-      }
+      if (handoff(std::move(chunk))) drain();
       break;
     }
     offset += bytes->size();

@@ -39,7 +39,8 @@ struct ImportRequest {
 };
 
 struct ImportProgress {
-  std::int64_t rows = 0;         // rows read so far
+  std::int64_t rows = 0;         // rows written (or classified, in a dry run) so far
+  std::int64_t parsed = 0;       // rows parsed so far: ahead of `rows` by about two chunks
   std::uint64_t bytes = 0;       // input bytes read so far
   std::uint64_t totalBytes = 0;  // input size
   double seconds = 0;            // since the import started (this run)
