@@ -116,26 +116,7 @@ exec {NAP_FD}<> <(:)
 # ---------------------------------------------------------------------------------------
 # Packages
 
-install_packages() {
-  local missing=() pkg
-  for pkg in wrk nginx-light sqlite3; do
-    if [[ $pkg == nginx-light ]] && command -v nginx >/dev/null 2>&1; then continue; fi
-    if dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null | grep -qx installed; then
-      continue
-    fi
-    missing+=("$pkg")
-  done
-  ((${#missing[@]} == 0)) && return 0
-  local sudo=()
-  if [[ $(id -u) -ne 0 ]]; then
-    command -v sudo >/dev/null || die "not root and no sudo: install ${missing[*]} first"
-    sudo=(sudo)
-  fi
-  log "installing ${missing[*]}"
-  "${sudo[@]}" apt-get update -qq >&2
-  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-    "${missing[@]}" >&2
-}
+install_packages() { install_missing wrk nginx-light:nginx sqlite3; }
 
 # ---------------------------------------------------------------------------------------
 # Output

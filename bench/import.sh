@@ -99,22 +99,7 @@ trap 'exit 143' TERM
 secs_since() { awk -v a="$1" -v b="$(now_ns)" 'BEGIN { printf "%.3f\n", (b - a) / 1e9 }'; }
 rate() { awk -v n="$1" -v s="$2" 'BEGIN { if (s > 0) printf "%.0f\n", n / s; else print "null" }'; }
 
-install_packages() {
-  local missing=() pkg
-  for pkg in sqlite3 curl; do
-    dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null | grep -qx installed || missing+=("$pkg")
-  done
-  ((${#missing[@]} == 0)) && return 0
-  local sudo=()
-  if [[ $(id -u) -ne 0 ]]; then
-    command -v sudo >/dev/null || die "not root and no sudo: install ${missing[*]} first"
-    sudo=(sudo)
-  fi
-  log "installing ${missing[*]}"
-  "${sudo[@]}" apt-get update -qq >&2
-  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-    "${missing[@]}" >&2
-}
+install_packages() { install_missing sqlite3 curl; }
 
 # ---------------------------------------------------------------------------------------
 # Output (as bench/http.sh)

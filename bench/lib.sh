@@ -10,6 +10,30 @@ ms_since() { awk -v d=$(($(now_ns) - $1)) 'BEGIN { printf "%.1f", d / 1e6 }'; }
 # Sleeps without spawning a process: a read that times out on a pipe nobody writes.
 nap() { read -r -t "$1" -u "$NAP_FD" _ || true; }
 
+# Installs the Debian packages that are missing (apt-get, through sudo when not root). Each
+# argument is PACKAGE or PACKAGE:COMMAND; a package counts as present when dpkg has it
+# installed or its command (default: the package name) is on the PATH.
+install_missing() {
+  local missing=() spec pkg cmd
+  for spec in "$@"; do
+    pkg=${spec%%:*}
+    cmd=${spec#*:}
+    dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null | grep -qx installed && continue
+    command -v "$cmd" >/dev/null 2>&1 && continue
+    missing+=("$pkg")
+  done
+  ((${#missing[@]} == 0)) && return 0
+  local sudo=()
+  if [[ $(id -u) -ne 0 ]]; then
+    command -v sudo >/dev/null || die "not root and no sudo: install ${missing[*]} first"
+    sudo=(sudo)
+  fi
+  log "installing ${missing[*]}"
+  "${sudo[@]}" apt-get update -qq >&2
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >&2
+}
+
 # Appends a ready-made JSON line to stdout and the results file.
 emit_raw() { printf '%s\n' "$1"; printf '%s\n' "$1" >>"$RESULTS"; }
 

@@ -148,24 +148,7 @@ now_ms() { date +%s%3N; }
 # ---------------------------------------------------------------------------------------
 # Packages
 
-install_packages() {
-  local missing=() pkg
-  for pkg in sqlite3 jq; do
-    dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null | grep -qx installed && continue
-    command -v "$pkg" >/dev/null 2>&1 && continue
-    missing+=("$pkg")
-  done
-  ((${#missing[@]} == 0)) && return 0
-  local sudo=()
-  if [[ $(id -u) -ne 0 ]]; then
-    command -v sudo >/dev/null || die "not root and no sudo: install ${missing[*]} first"
-    sudo=(sudo)
-  fi
-  log "installing ${missing[*]}"
-  "${sudo[@]}" apt-get update -qq >&2
-  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-    "${missing[@]}" >&2
-}
+install_packages() { install_missing sqlite3 jq; }
 
 # ---------------------------------------------------------------------------------------
 # Output: every line goes to stdout and results.jsonl. Figures that repeat over runs are
