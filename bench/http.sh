@@ -12,7 +12,8 @@
 #   - starts `minicrm serve` (ACCESS_LOG=off, LOG_LEVEL=warn, a free port), times exec to
 #     the first 200 of /readyz, reads VmRSS 0.5 s later (idle_rss_at_ready_mb), waits for
 #     the customer index to load (minicrm_customer_index_loaded) and reads the idle VmRSS
-#     again (idle_rss_mb),
+#     again (idle_rss_mb, and its anonymous part idle_rss_anon_mb), then once more after a
+#     preview that reads every customer's email (rss_after_text_preview_mb),
 #   - wrk GET /api/v1/customers/:id (random ids), then POST /api/v1/orders (random
 #     customers, 1-2 items), both with bench/lua/minicrm.lua,
 #   - SIGTERM, which must exit 0,
@@ -153,7 +154,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.4f\n", a / b; el
 
 
 
-rss_mb() { awk '/^VmRSS:/ { printf "%.1f\n", $2 / 1024 }' "/proc/$1/status"; }
+rss_mb() { awk -v k="${2:-VmRSS}:" '$1 == k { printf "%.1f\n", $2 / 1024 }' "/proc/$1/status"; }
 
 # Runs wrk; prints the WRK_RESULT fields as shell assignments (w_requests=..., w_rps=...).
 run_wrk() {  # label port duration mode
@@ -269,6 +270,12 @@ for run in $(seq 1 "$RUNS"); do
   emit index_load_ms "$(awk -v d=$(($(now_ns) - t2)) 'BEGIN { printf "%.1f", d / 1e6 }')" ms "$run"
   nap 0.5
   emit idle_rss_mb "$(rss_mb "$SERVER_PID")" MB "$run"
+  emit idle_rss_anon_mb "$(rss_mb "$SERVER_PID" RssAnon)" MB "$run"
+  # The index's text (names, emails, phones) lives in a mapped file and is mapped in when a
+  # preview reads it: the resident figure after one preview that reads every email.
+  curl -s -o /dev/null -X POST -H 'Content-Type: application/json' \
+    -d '{"segmentRules":{"email":{"$regex":"@"}}}' "http://127.0.0.1:$port/api/v1/campaigns/preview"
+  emit rss_after_text_preview_mb "$(rss_mb "$SERVER_PID")" MB "$run"
   log "server pid $SERVER_PID on 127.0.0.1:$port"
 
   if [[ $WARMUP != 0 && $WARMUP != 0s ]]; then

@@ -144,8 +144,12 @@ Status App::start() {
                  [sqlite] { return static_cast<double>(sqlite->walSyncs()); });
     m.addCounter("minicrm_store_checkpoints_total", "Background WAL checkpoints.",
                  [sqlite] { return static_cast<double>(sqlite->checkpoints()); });
-    m.addGauge("minicrm_customer_index_bytes", "Memory held by the in-memory customer index.",
+    m.addGauge("minicrm_customer_index_bytes", "Heap memory held by the in-memory customer index.",
                [sqlite] { return static_cast<double>(sqlite->customerIndexBytes()); });
+    m.addGauge("minicrm_customer_index_text_bytes",
+               "Customer index text (names, emails, phones) kept in a mapped file beside the "
+               "database.",
+               [sqlite] { return static_cast<double>(sqlite->customerIndexTextBytes()); });
     m.addGauge("minicrm_customer_index_loaded",
                "1 once the customer index has loaded (previews are served from memory).",
                [sqlite] { return sqlite->customerIndexLoaded() ? 1.0 : 0.0; });

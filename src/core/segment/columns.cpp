@@ -6,6 +6,7 @@
 #include <bit>
 #include <limits>
 #include <queue>
+#include <stdexcept>
 #include <unordered_set>
 
 namespace minicrm::segment {
@@ -30,40 +31,126 @@ struct TooSlow {};
 }  // namespace
 
 CustomerFacts CustomerFacts::of(const Customer& c) {
-  return {c.id,           c.name,     c.email,        c.phone,    c.city,
-          c.totalSpend(), c.visits(), c.lastActive(), c.createdAt};
+  return {c.id,           c.name,     c.email,        c.phone,     c.city,
+          c.totalSpend(), c.visits(), c.lastActive(), c.createdAt, false};
 }
 
 // --- storage ------------------------------------------------------------------------
 
-void CustomerColumns::Text::resize(std::size_t n) {
-  offset.resize(n, 0);
-  length.resize(n, kNull);
+namespace {
+
+class HeapArena final : public TextArena {
+ public:
+  std::uint64_t append(std::string_view bytes) override {
+    const std::uint64_t at = bytes_.size();
+    bytes_.append(bytes);
+    return at;
+  }
+  const char* data() const override { return bytes_.data(); }
+  std::uint64_t size() const override { return bytes_.size(); }
+  std::size_t heapBytes() const override { return bytes_.capacity(); }
+
+ private:
+  std::string bytes_;
+};
+
+void putField(std::string& out, const std::string* value) {
+  std::uint64_t n = value ? value->size() + 1 : 0;
+  while (n >= 0x80) {
+    out.push_back(static_cast<char>((n & 0x7F) | 0x80));
+    n >>= 7;
+  }
+  out.push_back(static_cast<char>(n));
+  if (value) out += *value;
 }
 
-void CustomerColumns::Text::set(std::size_t slot, const std::optional<std::string>& value) {
-  if (length[slot] != kNull) liveBytes -= length[slot];
-  if (!value) {
-    length[slot] = kNull;
-    return;
+// Reads the field at p and moves p past it.
+std::optional<std::string_view> takeField(const char*& p) {
+  std::uint64_t n = 0;
+  for (int shift = 0;; shift += 7) {
+    const auto b = static_cast<unsigned char>(*p++);
+    n |= std::uint64_t{b & 0x7Fu} << shift;
+    if ((b & 0x80) == 0) break;
   }
-  offset[slot] = static_cast<std::uint32_t>(arena.size());
-  length[slot] = static_cast<std::uint32_t>(value->size());
-  arena += *value;
-  liveBytes += value->size();
+  if (n == 0) return std::nullopt;
+  const std::string_view v(p, n - 1);
+  p += n - 1;
+  return v;
 }
 
-void CustomerColumns::Text::compactIfWasteful() {
-  if (arena.size() < 1 << 20 || arena.size() < 2 * liveBytes) return;
-  std::string fresh;
-  fresh.reserve(liveBytes + liveBytes / 4);
-  for (std::size_t i = 0; i < length.size(); ++i) {
-    if (length[i] == kNull) continue;
-    const std::string_view v(arena.data() + offset[i], length[i]);
-    offset[i] = static_cast<std::uint32_t>(fresh.size());
-    fresh += v;
+}  // namespace
+
+std::unique_ptr<TextArena> heapArena() {
+  return std::make_unique<HeapArena>();
+}
+
+CustomerColumns::CustomerColumns() : CustomerColumns(heapArena) {}
+
+CustomerColumns::CustomerColumns(TextArenaFactory arenas)
+    : newArena_(std::move(arenas)), arena_(newArena_()) {}
+
+std::optional<std::string_view> CustomerColumns::fieldOf(const char* record, TextField field) {
+  const char* p = record;
+  for (int i = 0; i < field; ++i)
+    takeField(p);
+  return takeField(p);
+}
+
+std::size_t CustomerColumns::recordSize(std::size_t slot) const {
+  const char* start = arena_->data() + text_[slot];
+  const char* p = start;
+  for (int i = 0; i < 3; ++i)
+    takeField(p);
+  return static_cast<std::size_t>(p - start);
+}
+
+void CustomerColumns::setText(std::size_t slot, const CustomerFacts& f) {
+  record_.clear();
+  putField(record_, &f.name);
+  putField(record_, &f.email);
+  putField(record_, f.phone ? &*f.phone : nullptr);
+  if (text_[slot] != kNoText) {
+    const std::size_t old = recordSize(slot);
+    // Order writes change aggregates, rarely text: keep the record when it is unchanged.
+    if (old == record_.size() && std::string_view(arena_->data() + text_[slot], old) == record_) {
+      return;
+    }
+    liveTextBytes_ -= old;
+    text_[slot] = kNoText;
   }
-  arena = std::move(fresh);
+  std::uint64_t at = arena_->append(record_);
+  if (at + record_.size() > kNoText) {
+    // Offsets are 32 bits: compact away replaced records, then try again.
+    compactTextIfWasteful();
+    at = arena_->append(record_);
+    if (at + record_.size() > kNoText) {
+      throw std::length_error("customer index text exceeds 4 GiB");
+    }
+  }
+  text_[slot] = static_cast<std::uint32_t>(at);
+  liveTextBytes_ += record_.size();
+}
+
+void CustomerColumns::dropText(std::size_t slot) {
+  if (text_[slot] == kNoText) return;
+  liveTextBytes_ -= recordSize(slot);
+  text_[slot] = kNoText;
+}
+
+void CustomerColumns::compactTextIfWasteful() {
+  const std::uint64_t size = arena_->size();
+  if (size < (1u << 20) || size < 2 * static_cast<std::uint64_t>(liveTextBytes_)) return;
+  // Build the new arena and offsets aside, so a failure leaves the columns as they were.
+  auto fresh = newArena_();
+  std::vector<std::uint32_t> moved(text_.size(), kNoText);
+  for (std::size_t slot = 0; slot < text_.size(); ++slot) {
+    if (text_[slot] == kNoText) continue;
+    const std::size_t n = recordSize(slot);
+    moved[slot] = static_cast<std::uint32_t>(
+        fresh->append(std::string_view(arena_->data() + text_[slot], n)));
+  }
+  text_ = std::move(moved);
+  arena_ = std::move(fresh);
 }
 
 std::uint32_t CustomerColumns::slotFor(const Id& id) const {
@@ -153,9 +240,7 @@ void CustomerColumns::upsert(const CustomerFacts& f) {
       lastActive_.resize(n);
       createdAt_.resize(n);
       city_.resize(n);
-      name_.resize(n);
-      email_.resize(n);
-      phone_.resize(n);
+      text_.resize(n, kNoText);
       alive_.resize((n + 63) / 64, 0);
     }
     ids_[slot] = f.id;
@@ -168,12 +253,9 @@ void CustomerColumns::upsert(const CustomerFacts& f) {
   lastActive_[slot] = f.lastActive;
   createdAt_[slot] = f.createdAt;
   city_[slot] = cityCode(f.city);
-  name_.set(slot, f.name);
-  email_.set(slot, f.email);
-  phone_.set(slot, f.phone);
-  name_.compactIfWasteful();
-  email_.compactIfWasteful();
-  phone_.compactIfWasteful();
+  if (f.aggregatesOnly && text_[slot] != kNoText) return;
+  setText(slot, f);
+  compactTextIfWasteful();
 }
 
 bool CustomerColumns::erase(const Id& id) {
@@ -181,16 +263,14 @@ bool CustomerColumns::erase(const Id& id) {
   if (slot == kNoSlot) return false;
   indexErase(id);
   setAlive(slot, false);
-  name_.set(slot, std::nullopt);
-  email_.set(slot, std::nullopt);
-  phone_.set(slot, std::nullopt);
+  dropText(slot);
   free_.push_back(slot);
   --live_;
   return true;
 }
 
 void CustomerColumns::clear() {
-  *this = CustomerColumns();
+  *this = CustomerColumns(std::move(newArena_));
 }
 
 void CustomerColumns::reserve(std::size_t n) {
@@ -200,10 +280,7 @@ void CustomerColumns::reserve(std::size_t n) {
   lastActive_.reserve(n);
   createdAt_.reserve(n);
   city_.reserve(n);
-  for (Text* t : {&name_, &email_, &phone_}) {
-    t->offset.reserve(n);
-    t->length.reserve(n);
-  }
+  text_.reserve(n);
   while (index_.size() < 2 * n)
     growIndex();
 }
@@ -212,10 +289,8 @@ std::size_t CustomerColumns::memoryBytes() const {
   std::size_t bytes = ids_.capacity() * sizeof(Id) + spend_.capacity() * 8 +
                       visits_.capacity() * 4 + lastActive_.capacity() * 8 +
                       createdAt_.capacity() * 8 + city_.capacity() * 4 + alive_.capacity() * 8 +
-                      free_.capacity() * 4 + index_.capacity() * 4;
-  for (const Text* t : {&name_, &email_, &phone_}) {
-    bytes += t->arena.capacity() + t->offset.capacity() * 4 + t->length.capacity() * 4;
-  }
+                      free_.capacity() * 4 + index_.capacity() * 4 + text_.capacity() * 4 +
+                      arena_->heapBytes() + record_.capacity();
   for (const auto& c : cities_)
     bytes += c.capacity() + 48;
   return bytes;
@@ -230,7 +305,11 @@ class CustomerColumns::Evaluation {
   using Bits = std::vector<std::uint64_t>;
 
   Evaluation(const CustomerColumns& c, Millis now, Deadline deadline)
-      : c_(c), now_(now), deadline_(deadline), words_(c.alive_.size()) {}
+      : c_(c),
+        now_(now),
+        deadline_(deadline),
+        words_(c.alive_.size()),
+        textBase_(c.arena_->data()) {}
 
   Bits run(const Node& n) { return eval(n, c_.alive_); }
 
@@ -424,11 +503,11 @@ class CustomerColumns::Evaluation {
   std::optional<std::string_view> textAt(Field f, std::size_t s) const {
     switch (f) {
       case Field::name:
-        return c_.name_.get(s);
+        return fieldOf(textBase_ + c_.text_[s], kName);
       case Field::email:
-        return c_.email_.get(s);
+        return fieldOf(textBase_ + c_.text_[s], kEmail);
       case Field::phone:
-        return c_.phone_.get(s);
+        return fieldOf(textBase_ + c_.text_[s], kPhone);
       case Field::city: {
         const std::uint32_t code = c_.city_[s];
         if (code == 0) return std::nullopt;
@@ -523,6 +602,7 @@ class CustomerColumns::Evaluation {
   Millis now_;
   Deadline deadline_;
   std::size_t words_;
+  const char* textBase_;  // the arena's bytes (stable while the columns are read)
 };
 
 Result<Audience> CustomerColumns::evaluate(const Node& segment, Millis now, std::size_t limit,

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "core/json_writer.h"
+#include "store/sqlite/mapped_arena.h"
 
 namespace minicrm::sqlite {
 namespace {
@@ -32,7 +33,8 @@ segment::CustomerFacts readCustomerFacts(const Statement& s) {
 CustomerIndex::CustomerIndex(std::string path, std::function<void(std::int64_t)> prune)
     : path_(std::move(path)),
       prune_(std::move(prune)),
-      columns_(std::make_unique<segment::CustomerColumns>()) {
+      arenas_(textArenasFor(path_)),
+      columns_(std::make_unique<segment::CustomerColumns>(segment::heapArena)) {
   thread_ = std::thread([this] { loop(); });
 }
 
@@ -73,9 +75,14 @@ std::size_t CustomerIndex::memoryBytes() const {
   return columns_->memoryBytes();
 }
 
+std::size_t CustomerIndex::textBytes() const {
+  std::shared_lock lock(columnsMu_);
+  return columns_->textBytes();
+}
+
 void CustomerIndex::fullLoad() {
   const auto start = std::chrono::steady_clock::now();
-  auto fresh = std::make_unique<segment::CustomerColumns>();
+  auto fresh = std::make_unique<segment::CustomerColumns>(arenas_);
   conn_->exec("BEGIN");
   try {
     {
@@ -102,8 +109,8 @@ void CustomerIndex::fullLoad() {
                       std::chrono::steady_clock::now() - start)
                       .count();
   loadMillis_ = ms;
-  spdlog::info(R"("msg":"customer index loaded","customers":{},"ms":{},"bytes":{})", customers(),
-               ms, memoryBytes());
+  spdlog::info(R"("msg":"customer index loaded","customers":{},"ms":{},"bytes":{},"textBytes":{})",
+               customers(), ms, memoryBytes(), textBytes());
   if (externalSeq_ > 0 && prune_) prune_(externalSeq_);
 }
 

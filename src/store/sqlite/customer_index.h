@@ -54,7 +54,10 @@ class CustomerIndex {
 
   bool loaded() const { return loaded_.load(); }
   std::size_t customers() const;
+  // Heap bytes of the index; its text lives in a mapped file (textBytes) when the database
+  // is a file.
   std::size_t memoryBytes() const;
+  std::size_t textBytes() const;
   std::int64_t loadMillis() const { return loadMillis_.load(); }
 
  private:
@@ -66,6 +69,7 @@ class CustomerIndex {
 
   std::string path_;
   std::function<void(std::int64_t)> prune_;
+  segment::TextArenaFactory arenas_;
   std::unique_ptr<Connection> conn_;  // used by the index thread only
 
   mutable std::shared_mutex columnsMu_;

@@ -71,21 +71,24 @@ bool touch(Connection& c, const ImportTag& tag, const Id& id, const std::string&
   return sqlite3_changes(c.raw()) == 1;
 }
 
-void recordFacts(Statement& q, CustomerChanges& changes) {
+// `aggregatesOnly`: the statement changed nothing but the aggregates.
+void recordFacts(Statement& q, CustomerChanges& changes, bool aggregatesOnly) {
   if (!q.step()) return;
   segment::CustomerFacts facts = readCustomerFacts(q);
+  facts.aggregatesOnly = aggregatesOnly;
   q.run();
   const Id id = facts.id;
   changes.emplace_back(id, std::move(facts));
 }
 
 // Runs an UPDATE of customer `id`, then records its facts.
-void updateThenRecord(Connection& c, Statement& update, const Id& id, CustomerChanges& changes) {
+void updateThenRecord(Connection& c, Statement& update, const Id& id, CustomerChanges& changes,
+                      bool aggregatesOnly) {
   update.run();
   if (sqlite3_changes(c.raw()) == 0) return;
   auto q = c.named("customer-facts-one");
   q->bind(1, id);
-  recordFacts(*q, changes);
+  recordFacts(*q, changes, aggregatesOnly);
 }
 
 // Sum, count and newest date of completed orders added per customer in one chunk.
@@ -104,7 +107,7 @@ void applyDeltas(Connection& c, std::map<Id, AggregateDelta>& deltas, Millis now
     q->bind(3, d.count);
     q->bind(4, d.newest);
     q->bind(5, now);
-    updateThenRecord(c, *q, id, changes);
+    updateThenRecord(c, *q, id, changes, true);
   }
   deltas.clear();
 }
@@ -113,7 +116,7 @@ void recompute(Connection& c, const Id& customer, Millis now, CustomerChanges& c
   auto q = c.named("customer-recompute-aggregates");
   q->bind(1, customer);
   q->bind(2, now);
-  recordFacts(*q, changes);
+  recordFacts(*q, changes, true);
 }
 
 // The customer an order row names, or nullopt.
@@ -219,7 +222,7 @@ void importCustomers(Connection& c, const ImportContext& ctx, std::vector<Custom
     q->bind(6, row.visits);
     q->bind(7, row.lastActive);
     q->bind(8, ctx.now);
-    updateThenRecord(c, *q, existing->id, changes);
+    updateThenRecord(c, *q, existing->id, changes, false);
     out[i] = outcome(Kind::updated);
   }
 }
@@ -381,7 +384,7 @@ std::int64_t cleanUpImport(Connection& c, const ImportJob& job, bool keep, int l
         q->bind(6, o.at("baseVisits").as_int64());
         q->bind(7, o.at("baseLastActive").as_int64());
         q->bind(8, o.at("updatedAt").as_int64());
-        recordFacts(*q, changes);
+        recordFacts(*q, changes, false);
       } else {
         std::optional<Order> current;
         {

@@ -478,6 +478,10 @@ std::size_t SqliteStore::customerIndexBytes() const {
   return index_ ? index_->memoryBytes() : 0;
 }
 
+std::size_t SqliteStore::customerIndexTextBytes() const {
+  return index_ ? index_->textBytes() : 0;
+}
+
 Result<ImportJob> SqliteStore::getImportJob(const Id& id) {
   return withReader([&](Connection& c) -> Result<ImportJob> {
     ReadTxn txn(c);

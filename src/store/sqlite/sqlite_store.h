@@ -83,6 +83,7 @@ class SqliteStore final : public Store {
   // Waits until the in-memory customer index is loaded and current (tests, benchmarks).
   bool waitForCustomerIndex(std::chrono::milliseconds timeout);
   std::size_t customerIndexBytes() const;
+  std::size_t customerIndexTextBytes() const;
   // Whether previews are served from memory yet (the index loads after start).
   bool customerIndexLoaded() const { return index_ && index_->loaded(); }
 

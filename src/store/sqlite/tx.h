@@ -271,10 +271,12 @@ class SqliteTx final : public WriteTx {
   // Cancels the unsent messages of a deleted customer.
   void cancelForDeletedCustomer(const Id& customer, Millis now);
 
-  // Runs an UPDATE ... RETURNING <facts> and records the customer's new facts.
+  // Runs an UPDATE ... RETURNING <facts> of the aggregates and records the customer's new
+  // facts.
   Status updatedFacts(Statement& q) {
     if (!q.step()) return Error::notFound("customer not found");
     segment::CustomerFacts facts = readCustomerFacts(q);
+    facts.aggregatesOnly = true;
     q.run();
     const Id id = facts.id;
     changes_.emplace_back(id, std::move(facts));
