@@ -3,6 +3,9 @@
 // test itself knows each customer's text to be.
 #include <gtest/gtest.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
+
+#include <csignal>
 
 #include <boost/json.hpp>
 #include <cstring>
@@ -191,6 +194,34 @@ TEST(MappedArena, WrittenPagesLeaveTheProcessButStayReadable) {
   }
   EXPECT_GT(residentKiB(arena.data()), before) << "reads map pages back in";
   EXPECT_TRUE(std::filesystem::is_empty(dir.path())) << "the file is never visible";
+}
+
+TEST(MappedArena, AFileThatCannotGrowMovesTheBytesToTheHeap) {
+  testing::TempDir dir("minicrm-arena");
+  sqlite::MappedArena arena(dir.path().string());
+  std::string record(1000, 'y');
+  // Past 40 MiB the file may not grow: the kernel refuses (EFBIG) instead of a full disk.
+  rlimit saved{};
+  ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &saved), 0);
+  auto* oldHandler = std::signal(SIGXFSZ, SIG_IGN);
+  rlimit small = saved;
+  small.rlim_cur = 40u << 20;
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &small), 0);
+  for (std::uint32_t i = 0; i < 60'000; ++i) {  // 60 MB
+    std::memcpy(record.data(), &i, 4);
+    ASSERT_EQ(arena.append(record), std::uint64_t{i} * record.size());
+  }
+  setrlimit(RLIMIT_FSIZE, &saved);
+  std::signal(SIGXFSZ, oldHandler);
+
+  EXPECT_TRUE(arena.inHeap());
+  EXPECT_GE(arena.heapBytes(), arena.size());
+  for (std::uint32_t i = 0; i < 60'000; i += 7) {
+    std::uint32_t got = 0;
+    std::memcpy(&got, arena.data() + std::uint64_t{i} * record.size(), 4);
+    ASSERT_EQ(got, i) << "every byte written before and after the move is kept";
+    ASSERT_EQ(arena.data()[std::uint64_t{i} * record.size() + 999], 'y');
+  }
 }
 
 TEST(MappedArena, ADirectoryWithoutRoomForTheFileFallsBackToTheHeap) {

@@ -52,22 +52,48 @@ MappedArena::MappedArena(const std::string& dir) : fd_(openUnlinked(dir)) {
 }
 
 MappedArena::~MappedArena() {
-  ::munmap(base_, kAddressSpace);
-  ::close(fd_);
+  unmap();
+}
+
+void MappedArena::unmap() {
+  if (base_) ::munmap(base_, kAddressSpace);
+  if (fd_ >= 0) ::close(fd_);
+  base_ = nullptr;
+  fd_ = -1;
+}
+
+void MappedArena::moveToHeap(const std::exception& why) {
+  spdlog::warn(R"("msg":"customer index text moves to memory: its file cannot grow","error":{})",
+               jsonQuote(why.what()));
+  heap_.reserve(size_ + size_ / 4 + 4096);
+  heap_.assign(base_, size_);
+  unmap();
+  inHeap_ = true;
 }
 
 std::uint64_t MappedArena::append(std::string_view bytes) {
+  const std::uint64_t at = size_;
   const std::uint64_t end = size_ + bytes.size();
-  if (end > kAddressSpace) throw std::length_error("customer index text exceeds its mapping");
-  if (end > reserved_) {
-    const std::uint64_t want = std::min(kAddressSpace, (end / kReserveStep + 1) * kReserveStep);
-    const int err =
-        ::posix_fallocate(fd_, static_cast<off_t>(reserved_), static_cast<off_t>(want - reserved_));
-    if (err != 0) fail("cannot grow the customer index text file", err);
-    reserved_ = want;
+  if (!inHeap_ && end > reserved_) {
+    try {
+      if (end > kAddressSpace) {
+        throw std::length_error("customer index text exceeds its mapping");
+      }
+      const std::uint64_t want = std::min(kAddressSpace, (end / kReserveStep + 1) * kReserveStep);
+      const int err = ::posix_fallocate(fd_, static_cast<off_t>(reserved_),
+                                        static_cast<off_t>(want - reserved_));
+      if (err != 0) fail("cannot grow the customer index text file", err);
+      reserved_ = want;
+    } catch (const std::exception& e) {
+      moveToHeap(e);
+    }
+  }
+  if (inHeap_) {
+    heap_.append(bytes);
+    size_ = end;
+    return at;
   }
   std::memcpy(base_ + size_, bytes.data(), bytes.size());
-  const std::uint64_t at = size_;
   size_ = end;
   const std::uint64_t full = size_ / kReleaseStep * kReleaseStep;
   if (full > released_) {

@@ -3,8 +3,9 @@
 //
 // - The file is unlinked from the start (O_TMPFILE where the file system has it), so it
 //   never outlives the process and is rebuilt with the index at every start.
-// - Its blocks are reserved ahead (posix_fallocate) so a full disk is an error at append,
-//   never a SIGBUS at a page fault.
+// - Its blocks are reserved ahead (posix_fallocate), so a full disk shows at append, never
+//   as a SIGBUS at a page fault. When the file cannot grow, the arena copies its bytes to
+//   the heap and carries on there (logged): the index stays exact, only its home changes.
 // - Pages it has filled are dropped from the process's page tables every MiB: they stay in
 //   the kernel's page cache (reclaimable: written back to the file under memory pressure)
 //   and are mapped in again when a preview reads text. Idle, the server keeps only the
@@ -27,11 +28,17 @@ class MappedArena final : public segment::TextArena {
   MappedArena& operator=(const MappedArena&) = delete;
 
   std::uint64_t append(std::string_view bytes) override;
-  const char* data() const override { return base_; }
+  const char* data() const override { return inHeap_ ? heap_.data() : base_; }
   std::uint64_t size() const override { return size_; }
-  std::size_t heapBytes() const override { return 0; }
+  std::size_t heapBytes() const override { return inHeap_ ? heap_.capacity() : 0; }
+  bool inHeap() const { return inHeap_; }
 
  private:
+  void moveToHeap(const std::exception& why);
+  void unmap();
+
+  bool inHeap_ = false;
+  std::string heap_;  // the bytes once the file could not grow
   int fd_ = -1;
   char* base_ = nullptr;
   std::uint64_t size_ = 0;      // bytes appended
