@@ -295,5 +295,46 @@ TEST(SqliteStore, IdleReadersDoNotKeepTheWalFromStartingOver) {
   EXPECT_GT(store.walRestarts(), 0u) << "after " << n << " writes";
 }
 
+// Commits bigger than the tail the writer copies itself (a bulk import) outrun the
+// background passes; the WAL must still start over instead of growing with every commit.
+TEST(SqliteStore, TheWalStaysBoundedWhenCommitsOutrunTheCheckpointer) {
+  TempDir dir("minicrm-wal");
+  ManualClock clock(1'750'000'000'000);
+  IdGenerator ids(clock);
+  sqlite::SqliteOptions o;
+  o.path = dir.newFile("bulk.db");
+  o.customerIndex = false;
+  o.writer.checkpointPages = 8;
+  auto opened = openSqliteWith(o, clock);
+  ASSERT_TRUE(opened);
+  auto& store = *opened;
+  const std::string padding(1000, 'n');
+  std::uintmax_t largest = 0, first = 0;
+  constexpr int kCommits = 12;
+  for (int commit = 0; commit < kCommits; ++commit) {
+    // About 24 MB of table and index pages per commit: many times the tail the writer copies.
+    std::vector<Customer> batch;
+    for (int i = 0; i < 2500; ++i) {
+      CustomerDraft d;
+      d.name = padding + std::to_string(commit) + "-" + std::to_string(i);
+      d.email = "bulk" + std::to_string(commit) + "-" + std::to_string(i) + "@x.io";
+      batch.push_back(makeCustomer(d, ids.next(), clock.now()));
+    }
+    ASSERT_TRUE(store
+                    .writeSync([&](WriteTx& tx) -> Status {
+                      for (const auto& c : batch) {
+                        if (Status s = tx.insertCustomer(c); !s.ok()) return s;
+                      }
+                      return {};
+                    })
+                    .ok());
+    largest = std::max(largest, std::filesystem::file_size(o.path + "-wal"));
+    if (commit == 0) first = largest;
+  }
+  // Unbounded, the WAL would hold every commit (12 times the first).
+  EXPECT_LE(largest, 3 * first) << "WAL bytes at most; one commit wrote " << first;
+  EXPECT_GE(store.walRestarts(), std::uint64_t{kCommits / 2});
+}
+
 }  // namespace
 }  // namespace minicrm::testing

@@ -268,8 +268,10 @@ void Writer::checkpointLoop() {
     }
     if (options_.releaseSnapshots) options_.releaseSnapshots(true);
     int logFrames = 0, done = 0;
+    std::unique_lock pass(passMu_);
     const int rc = sqlite3_wal_checkpoint_v2(checkpointConn_->raw(), nullptr,
                                              SQLITE_CHECKPOINT_PASSIVE, &logFrames, &done);
+    pass.unlock();
     if (rc == SQLITE_OK) {
       checkpoints_.fetch_add(1, std::memory_order_relaxed);
       copiedPages_.store(done, std::memory_order_relaxed);
@@ -290,8 +292,20 @@ void Writer::finishCheckpoint() {
   const int pages = walPages_.load(std::memory_order_relaxed);
   if (pages < options_.checkpointPages * 2) return;
   // Copying more than a short tail here would hold up every write behind it: leave that to
-  // the background pass the WAL hook has asked for.
-  if (pages - copiedPages_.load(std::memory_order_relaxed) > kTailPages) return;
+  // the background pass the WAL hook has asked for. But a writer that outruns the passes
+  // (a bulk import appends faster than a pass copies) would grow the log without bound, and
+  // with it every reader's WAL lookups: past kMaxWalFactor times the threshold, the writer
+  // copies whatever is left, holding writes for that one copy.
+  const bool tailIsShort = pages - copiedPages_.load(std::memory_order_relaxed) <= kTailPages;
+  if (!tailIsShort && pages < options_.checkpointPages * kMaxWalFactor) return;
+  // A background pass in progress: skip when the tail is short (the next batch tries
+  // again), else wait for it, since it copies most of what this checkpoint would.
+  std::unique_lock pass(passMu_, std::defer_lock);
+  if (tailIsShort) {
+    if (!pass.try_lock()) return;
+  } else {
+    pass.lock();
+  }
   if (options_.releaseSnapshots) options_.releaseSnapshots(true);
   int logFrames = 0, done = 0;
   const int rc =

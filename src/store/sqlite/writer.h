@@ -37,7 +37,8 @@ struct WriterOptions {
   // pages: each pass copies a page once however often it changed, and pays one fsync of
   // the database file, so rarer passes leave more of the disk to commits. Sustained
   // POST /orders went from about 14,000 to 17,500 per second against 2,048 pages
-  // (bench/http.sh); the cost is a WAL file of up to about 300 MB on disk.
+  // (bench/http.sh); the cost is a WAL file of about 300 MB on disk, at most about
+  // kMaxWalFactor times this when bulk imports outrun the background passes.
   int checkpointPages = 32768;
   // Answer jobs only once their batch is on disk (fsync of the WAL). Off: answered after
   // COMMIT, which survives a process crash but not a power loss.
@@ -123,6 +124,7 @@ class Writer {
 
   // Checkpoints run on their own connection and thread, so no request waits for one.
   std::unique_ptr<Connection> checkpointConn_;
+  std::mutex passMu_;  // held by whichever thread is copying WAL frames
   std::mutex ckptMu_;
   std::condition_variable ckptCv_;
   bool ckptWanted_ = false;
@@ -136,6 +138,8 @@ class Writer {
   std::atomic<std::uint64_t> commits_{0};
   // The most the writer copies itself to start the WAL over (pages; 4 MiB).
   static constexpr int kTailPages = 1024;
+  // The WAL is copied and started over, tail or not, once this many times checkpointPages.
+  static constexpr int kMaxWalFactor = 4;
   int passAskedAt_ = 0;              // WAL size at the last background pass asked (writer thread)
   std::atomic<int> copiedPages_{0};  // frames the last background pass had copied
   std::atomic<int> walPages_{0};     // WAL size after the last commit
