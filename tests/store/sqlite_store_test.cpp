@@ -259,15 +259,23 @@ TEST(SqliteStore, WritesOfOtherProcessesAreSeenWithinATenthOfASecond) {
   EXPECT_LT(std::chrono::steady_clock::now() - changed, std::chrono::milliseconds(400));
 }
 
+// A store on a fresh file whose background checkpoints start after 8 WAL pages.
+class SqliteStoreWal : public ::testing::Test {
+ protected:
+  SqliteStoreWal() {
+    o.path = dir.newFile("wal.db");
+    o.writer.checkpointPages = 8;
+  }
+
+  TempDir dir{"minicrm-wal"};
+  ManualClock clock{1'750'000'000'000};
+  IdGenerator ids{clock};
+  sqlite::SqliteOptions o;
+};
+
 // An idle reader's snapshot would keep checkpoints from copying the WAL, so the WAL could
 // never start over; idle snapshots are given up before each checkpoint.
-TEST(SqliteStore, IdleReadersDoNotKeepTheWalFromStartingOver) {
-  TempDir dir("minicrm-wal");
-  ManualClock clock(1'750'000'000'000);
-  IdGenerator ids(clock);
-  sqlite::SqliteOptions o;
-  o.path = dir.newFile("wal.db");
-  o.writer.checkpointPages = 8;
+TEST_F(SqliteStoreWal, IdleReadersDoNotKeepTheWalFromStartingOver) {
   auto opened = openSqliteWith(o, clock);
   ASSERT_TRUE(opened);
   auto& store = *opened;
@@ -297,14 +305,8 @@ TEST(SqliteStore, IdleReadersDoNotKeepTheWalFromStartingOver) {
 
 // Commits bigger than the tail the writer copies itself (a bulk import) outrun the
 // background passes; the WAL must still start over instead of growing with every commit.
-TEST(SqliteStore, TheWalStaysBoundedWhenCommitsOutrunTheCheckpointer) {
-  TempDir dir("minicrm-wal");
-  ManualClock clock(1'750'000'000'000);
-  IdGenerator ids(clock);
-  sqlite::SqliteOptions o;
-  o.path = dir.newFile("bulk.db");
+TEST_F(SqliteStoreWal, TheWalStaysBoundedWhenCommitsOutrunTheCheckpointer) {
   o.customerIndex = false;
-  o.writer.checkpointPages = 8;
   auto opened = openSqliteWith(o, clock);
   ASSERT_TRUE(opened);
   auto& store = *opened;

@@ -78,6 +78,13 @@ std::optional<std::string_view> takeField(const char*& p) {
   return v;
 }
 
+// Where the field after the first `n` starts.
+const char* skipFields(const char* p, int n) {
+  for (int i = 0; i < n; ++i)
+    takeField(p);
+  return p;
+}
+
 }  // namespace
 
 std::unique_ptr<TextArena> heapArena() {
@@ -90,18 +97,13 @@ CustomerColumns::CustomerColumns(TextArenaFactory arenas)
     : newArena_(std::move(arenas)), arena_(newArena_()) {}
 
 std::optional<std::string_view> CustomerColumns::fieldOf(const char* record, TextField field) {
-  const char* p = record;
-  for (int i = 0; i < field; ++i)
-    takeField(p);
+  const char* p = skipFields(record, field);
   return takeField(p);
 }
 
 std::size_t CustomerColumns::recordSize(std::size_t slot) const {
   const char* start = arena_->data() + text_[slot];
-  const char* p = start;
-  for (int i = 0; i < 3; ++i)
-    takeField(p);
-  return static_cast<std::size_t>(p - start);
+  return static_cast<std::size_t>(skipFields(start, kFields) - start);
 }
 
 void CustomerColumns::setText(std::size_t slot, const CustomerFacts& f) {

@@ -88,7 +88,7 @@ class CustomerColumns {
   void setAlive(std::size_t slot, bool alive);
 
   // Text records: name, email, phone, each as varint(length + 1) and its bytes (0: absent).
-  enum TextField { kName = 0, kEmail = 1, kPhone = 2 };
+  enum TextField { kName = 0, kEmail = 1, kPhone = 2, kFields = 3 };
   static std::optional<std::string_view> fieldOf(const char* record, TextField field);
   std::size_t recordSize(std::size_t slot) const;
   void setText(std::size_t slot, const CustomerFacts& f);
