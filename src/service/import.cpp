@@ -7,9 +7,12 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
 #include <filesystem>
 #include <future>
+#include <mutex>
+#include <optional>
 #include <random>
 
 #include "core/customer.h"
@@ -168,6 +171,36 @@ Status writeEntries(std::vector<Entry<Row>>& entries, std::size_t batchRows, std
 
 }  // namespace
 
+// The commits of a job's written chunks. Consecutive chunks may share a transaction (see
+// Store::writeAlone), so a chunk that has run is durable only once its commit is reported.
+namespace {
+class Commits {
+ public:
+  void expect() {
+    std::lock_guard lock(mu_);
+    ++pending_;
+  }
+  void reported(Status s) {
+    std::lock_guard lock(mu_);
+    --pending_;
+    if (!s.ok() && !failure_) failure_ = std::move(s).error();
+    cv_.notify_all();
+  }
+  // Waits until every expected commit is reported; the first failure, if any.
+  std::optional<Error> wait() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return pending_ == 0; });
+    return failure_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int pending_ = 0;
+  std::optional<Error> failure_;
+};
+}  // namespace
+
 // The state of the job being run: the parser side (building chunks) and the writer side.
 namespace {
 struct Running {
@@ -182,6 +215,7 @@ struct Running {
   std::uint64_t bytesRead = 0;
   std::uint64_t totalBytes = 0;
   SteadyClock::time_point lastProgress = SteadyClock::now();
+  std::shared_ptr<Commits> commits = std::make_shared<Commits>();
 
   Running(ImportJob& j, bool p, const Clock& clock)
       : job(j), persist(p), ids(clock, j.tag, j.idState), activeBefore(j.activeMillis) {}
@@ -653,6 +687,7 @@ void runChunks(RunContext& cx, State& st, InputFile& file, Builder& builder,
   std::shared_ptr<Chunk<Row>> inflight;
   std::shared_ptr<ChunkResult> inflightResult;
   std::future<Status> inflightDone;
+  bool lastChunk = false;  // the input is read to its end
 
   // Waits for the chunk being written; false on failure. Leftovers stay in `inflight`.
   auto settle = [&]() -> bool {
@@ -698,6 +733,18 @@ void runChunks(RunContext& cx, State& st, InputFile& file, Builder& builder,
     const std::size_t batchRows = cx.settings.batchRows;
     const auto slice = cx.settings.slice;
     const bool persist = st.persist;
+    // The last chunk ends its transaction; the others may share theirs with the next.
+    auto commits = st.commits;
+    commits->expect();
+    Store::WriteDone committed = [commits](Status s) { commits->reported(std::move(s)); };
+    Store::WriteDone ran = [promise](Status s) { promise->set_value(std::move(s)); };
+    if (lastChunk) {
+      committed = [commits, ran = std::move(ran)](Status s) {
+        ran(s);
+        commits->reported(std::move(s));
+      };
+      ran = nullptr;
+    }
     cx.store.writeAlone(
         [&st, &savedCopy, chunk, result, room, ctx, batchRows, slice,
          persist](WriteTx& tx) -> Status {
@@ -712,14 +759,20 @@ void runChunks(RunContext& cx, State& st, InputFile& file, Builder& builder,
           if (!s.ok() || !persist) return s;
           return tx.saveImportJob(savedCopy(*chunk, *result), result->problems);
         },
-        [promise](Status s) { promise->set_value(std::move(s)); });
+        std::move(committed), std::move(ran));
     return true;
   };
 
   // Writes what the chunk in flight has left (it yielded to other writes) until none is.
+  // The rest waits until the writes it yielded to are on disk: writing meanwhile would
+  // lengthen the flush they wait for (it covers the whole WAL file).
   auto drain = [&]() -> bool {
     while (settle() && inflight && !inflight->entries.empty()) {
       if (cx.stop) return false;
+      if (auto failed = st.commits->wait()) {
+        st.failure = std::move(failed);
+        return false;
+      }
       auto rest = inflight;
       inflight.reset();
       if (!submit(rest)) return false;
@@ -785,14 +838,17 @@ void runChunks(RunContext& cx, State& st, InputFile& file, Builder& builder,
       builder.close(chunk);
       chunk.endOffset = reader.offset();
       chunk.endLine = reader.line();
+      lastChunk = true;
       if (handoff(std::move(chunk))) drain();
       break;
     }
     offset += bytes->size();
     report(false);
   }
-  // Never leave a write in flight: it refers to this frame.
+  // Never leave a write in flight: it refers to this frame. Nor report the job before
+  // what it wrote is committed.
   if (inflight) settle();
+  if (auto failed = st.commits->wait(); failed && !st.failure) st.failure = std::move(failed);
   report(true);
 }
 

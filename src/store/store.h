@@ -291,9 +291,17 @@ class Store {
   // changes are rolled back and the others in the batch are unaffected. `done` gets the
   // job's status once the transaction has committed (or the commit's error).
   virtual void write(WriteJob job, WriteDone done) = 0;
-  // Like write(), for a big job (an import chunk): it runs in a transaction of its own,
-  // which is rolled back whole if it fails, so it pays no savepoint.
-  virtual void writeAlone(WriteJob job, WriteDone done) { write(std::move(job), std::move(done)); }
+  // Like write(), for a big job (an import chunk): it runs without a savepoint, in a
+  // transaction rolled back whole if it fails. With `ran`, the caller hears as soon as
+  // the job has run, and its next such job may continue the same transaction (a store
+  // commits a chain when other writes wait or after a bound); `done` still comes only
+  // once committed, and a failure fails every job of the chain not yet committed.
+  virtual void writeAlone(WriteJob job, WriteDone done, WriteDone ran = nullptr) {
+    write(std::move(job), [done = std::move(done), ran = std::move(ran)](Status s) {
+      if (ran) ran(s);
+      if (done) done(std::move(s));
+    });
+  }
   // write() and wait: for command-line tools and tests.
   Status writeSync(WriteJob job);
 

@@ -59,5 +59,44 @@ TEST(ImportService, RowsHeldStayWithinTwoChunksWhileChunksKeepYielding) {
   EXPECT_LE(held, 2 * 500 + 50) << "rows parsed but not yet written";
 }
 
+// With nothing else writing, consecutive chunks continue one transaction instead of
+// committing (and rewriting every index page they touched) one by one; the report comes
+// only once all of it is committed.
+TEST(ImportService, ChunksShareTransactionsWhenNoOtherWriteWaits) {
+  TempDir dir("minicrm-chained");
+  ManualClock clock(1'750'000'000'000);
+  sqlite::SqliteOptions o;
+  o.path = dir.newFile("chained.db");
+  o.customerIndex = false;
+  o.writer.chainHold = std::chrono::minutes(1);
+  auto store = sqlite::SqliteStore::open(o, clock);
+  ASSERT_TRUE(store.ok());
+  ImportSettings settings;
+  settings.spoolDir = dir.newFile("spool");
+  settings.chunkRows = 500;
+  ImportService imports(**store, clock, settings);
+
+  constexpr int kRows = 20'000;  // 40 chunks
+  const std::string csv = dir.newFile("customers.csv");
+  {
+    std::ofstream out(csv);
+    out << "name,email\n";
+    for (int i = 0; i < kRows; ++i)
+      out << "Chained " << i << ",chained" << i << "@x.io\n";
+  }
+  const std::uint64_t before = (*store)->writeBatches();
+  ImportRequest request;
+  auto report = imports.importFile(request, csv, nullptr);
+  ASSERT_TRUE(report.ok()) << report.error().message;
+  EXPECT_EQ(report->summary.inserted, kRows);
+  // The job's own saves, plus the chunks: far fewer transactions than the 40 chunks.
+  EXPECT_LT((*store)->writeBatches() - before, 10u);
+  CustomerQuery all;
+  all.page.limit = 1;
+  auto page = (*store)->listCustomers(all);
+  ASSERT_TRUE(page.ok());
+  EXPECT_EQ(page->total, kRows);
+}
+
 }  // namespace
 }  // namespace minicrm::testing

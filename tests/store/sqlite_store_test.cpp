@@ -203,6 +203,138 @@ TEST(SqliteStore, AJobAloneCommitsOrRollsBackWholeWithoutTouchingOthers) {
   EXPECT_TRUE(store->getCustomer(after.id).ok());
 }
 
+// Import chunks chain: each is told it ran at once, the next continues the same
+// transaction, and nothing of the chain is visible or answered until it commits.
+struct ChainFixture {
+  TempDir dir{"minicrm-chain"};
+  ManualClock clock{1'750'000'000'000};
+  IdGenerator ids{clock};
+  std::string path = dir.newFile("chain.db");
+  std::unique_ptr<sqlite::SqliteStore> store;
+
+  explicit ChainFixture(std::chrono::milliseconds hold, std::chrono::milliseconds wait) {
+    sqlite::SqliteOptions o;
+    o.path = path;
+    o.writer.chainHold = hold;
+    o.writer.chainWait = wait;
+    store = openSqliteWith(o, clock);
+  }
+  Customer customer(const std::string& email) {
+    CustomerDraft d;
+    d.name = email;
+    d.email = email;
+    return makeCustomer(d, ids.next(), clock.now());
+  }
+  // Queues an alone job inserting `c` (failing afterwards when `fail`).
+  void chained(const Customer& c, std::promise<Status>& ran, std::promise<Status>& done,
+               bool fail = false) {
+    store->writeAlone(
+        [c, fail](WriteTx& tx) -> Status {
+          if (Status s = tx.insertCustomer(c); !s.ok()) return s;
+          if (fail) return Error::internal("the chunk failed");
+          return {};
+        },
+        [&done](Status s) { done.set_value(std::move(s)); },
+        [&ran](Status s) { ran.set_value(std::move(s)); });
+  }
+  bool stored(const Customer& c) { return store->getCustomer(c.id).ok(); }
+};
+
+bool ready(std::future<Status>& f) {
+  return f.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+}
+
+TEST(SqliteStore, ChainedJobsShareOneTransactionUntilAnotherWriteComes) {
+  ChainFixture f(std::chrono::seconds(60), std::chrono::seconds(60));
+  ASSERT_TRUE(f.store);
+  const Customer a = f.customer("a@x.io"), b = f.customer("b@x.io"), c = f.customer("c@x.io");
+  const std::uint64_t batchesBefore = f.store->writeBatches();
+  std::promise<Status> ranA, doneA, ranB, doneB, doneC;
+  auto doneAf = doneA.get_future(), doneBf = doneB.get_future();
+  f.chained(a, ranA, doneA);
+  ASSERT_TRUE(ranA.get_future().get().ok());
+  f.chained(b, ranB, doneB);
+  ASSERT_TRUE(ranB.get_future().get().ok());
+  // Both ran inside one open transaction: unseen, unanswered, uncommitted.
+  EXPECT_FALSE(f.stored(a));
+  EXPECT_FALSE(f.stored(b));
+  EXPECT_FALSE(ready(doneAf));
+  EXPECT_FALSE(ready(doneBf));
+  EXPECT_EQ(f.store->writeBatches(), batchesBefore);
+  // Another write ends the chain: it commits, then the write runs in a batch of its own.
+  f.store->write([&](WriteTx& tx) { return tx.insertCustomer(c); },
+                 [&](Status s) { doneC.set_value(std::move(s)); });
+  EXPECT_TRUE(doneC.get_future().get().ok());
+  EXPECT_TRUE(doneAf.get().ok());
+  EXPECT_TRUE(doneBf.get().ok());
+  EXPECT_TRUE(f.stored(a));
+  EXPECT_TRUE(f.stored(b));
+  EXPECT_TRUE(f.stored(c));
+  EXPECT_EQ(f.store->writeBatches(), batchesBefore + 2);
+}
+
+TEST(SqliteStore, AFailingJobRollsBackItsWholeChain) {
+  ChainFixture f(std::chrono::seconds(60), std::chrono::seconds(60));
+  ASSERT_TRUE(f.store);
+  const Customer a = f.customer("a@x.io"), b = f.customer("b@x.io"), c = f.customer("c@x.io");
+  std::promise<Status> ranA, doneA, ranB, doneB;
+  f.chained(a, ranA, doneA);
+  ASSERT_TRUE(ranA.get_future().get().ok());
+  f.chained(b, ranB, doneB, true);
+  Status ranBs = ranB.get_future().get();
+  ASSERT_FALSE(ranBs.ok());
+  EXPECT_EQ(ranBs.error().message, "the chunk failed");
+  // The job that ran before it in the chain is rolled back with it and told so.
+  Status a2 = doneA.get_future().get();
+  ASSERT_FALSE(a2.ok());
+  EXPECT_EQ(a2.error().message, "the chunk failed");
+  EXPECT_FALSE(doneB.get_future().get().ok());
+  EXPECT_FALSE(f.stored(a));
+  EXPECT_FALSE(f.stored(b));
+  EXPECT_TRUE(f.store->writeSync([&](WriteTx& tx) { return tx.insertCustomer(c); }).ok());
+  EXPECT_TRUE(f.stored(c));
+}
+
+TEST(SqliteStore, AChainCommitsWhenNoJobFollowsOrItsTimeIsUp) {
+  // Nothing follows within chainWait; then a chain whose hold is over.
+  for (auto [hold, wait] :
+       {std::pair{std::chrono::milliseconds(60'000), std::chrono::milliseconds(30)},
+        std::pair{std::chrono::milliseconds(30), std::chrono::milliseconds(60'000)}}) {
+    ChainFixture f(hold, wait);
+    ASSERT_TRUE(f.store);
+    const Customer a = f.customer("a@x.io");
+    std::promise<Status> ranA, doneA;
+    f.chained(a, ranA, doneA);
+    auto done = doneA.get_future();
+    ASSERT_EQ(done.wait_for(std::chrono::seconds(20)), std::future_status::ready);
+    EXPECT_TRUE(done.get().ok());
+    EXPECT_TRUE(f.stored(a));
+  }
+}
+
+TEST(SqliteStore, AJobWithoutRanEndsItsChainAndClosingCommitsAnOpenOne) {
+  ChainFixture f(std::chrono::seconds(60), std::chrono::seconds(60));
+  ASSERT_TRUE(f.store);
+  const Customer a = f.customer("a@x.io"), b = f.customer("b@x.io"), c = f.customer("c@x.io");
+  std::promise<Status> ranA, doneA, doneB, ranC, doneC;
+  f.chained(a, ranA, doneA);
+  ASSERT_TRUE(ranA.get_future().get().ok());
+  f.store->writeAlone([&](WriteTx& tx) { return tx.insertCustomer(b); },
+                      [&](Status s) { doneB.set_value(std::move(s)); });
+  EXPECT_TRUE(doneB.get_future().get().ok());
+  EXPECT_TRUE(doneA.get_future().get().ok());
+  EXPECT_TRUE(f.stored(a));
+  EXPECT_TRUE(f.stored(b));
+  // A chain still open when the store closes is committed, not lost.
+  f.chained(c, ranC, doneC);
+  ASSERT_TRUE(ranC.get_future().get().ok());
+  f.store.reset();
+  EXPECT_TRUE(doneC.get_future().get().ok());
+  auto reopened = openSqlite(f.path, f.clock);
+  ASSERT_TRUE(reopened);
+  EXPECT_TRUE(reopened->getCustomer(c.id).ok());
+}
+
 // Pooled readers keep their snapshot between reads while nothing is committed; a write
 // that has been answered must still be visible to the very next read.
 TEST(SqliteStore, EveryReadSeesEveryWriteAnsweredBeforeIt) {

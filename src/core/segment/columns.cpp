@@ -35,6 +35,12 @@ CustomerFacts CustomerFacts::of(const Customer& c) {
           c.totalSpend(), c.visits(), c.lastActive(), c.createdAt, false};
 }
 
+CustomerFacts CustomerFacts::of(Customer&& c) {
+  return {
+      c.id,           std::move(c.name), std::move(c.email), std::move(c.phone), std::move(c.city),
+      c.totalSpend(), c.visits(),        c.lastActive(),     c.createdAt,        false};
+}
+
 // --- storage ------------------------------------------------------------------------
 
 namespace {

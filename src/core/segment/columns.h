@@ -40,6 +40,7 @@ struct CustomerFacts {
   bool aggregatesOnly = false;
 
   static CustomerFacts of(const Customer& c);
+  static CustomerFacts of(Customer&& c);  // takes the text
 };
 
 struct Audience {

@@ -159,35 +159,40 @@ void importCustomers(Connection& c, const ImportContext& ctx, std::vector<Custom
        orderBy(rows, [](const CustomerImportRow& r) -> const std::string& { return r.email; })) {
     CustomerImportRow& row = rows[i];
     if (row.name) {
-      Customer n;
-      n.id = row.id;
-      n.name = *row.name;
-      n.email = row.email;
-      n.phone = row.phone;
-      n.city = row.city;
-      n.baseSpend = row.totalSpend.value_or(0);
-      n.baseVisits = row.visits.value_or(0);
-      n.baseLastActive = row.lastActive.value_or(ctx.now);
-      n.createdAt = ctx.now;
-      n.updatedAt = ctx.now;
+      // Bound from the row itself; its text moves on only once the row is inserted (a
+      // conflicting row goes on to the lookups below).
+      const Money spend = row.totalSpend.value_or(0);
+      const std::int64_t visits = row.visits.value_or(0);
+      const Millis lastActive = row.lastActive.value_or(ctx.now);
       auto q = c.named("import-customer-insert");
-      q->bind(1, n.id);
-      q->bind(2, n.name);
-      q->bind(3, n.email);
-      q->bind(4, n.phone);
-      q->bind(5, n.city);
-      q->bind(6, n.baseSpend);
-      q->bind(7, n.baseVisits);
-      q->bind(8, n.baseLastActive);
+      q->bind(1, row.id);
+      q->bind(2, *row.name);
+      q->bind(3, row.email);
+      q->bind(4, row.phone);
+      q->bind(5, row.city);
+      q->bind(6, spend);
+      q->bind(7, visits);
+      q->bind(8, lastActive);
       q->bind(9, std::int64_t{0});
       q->bind(10, std::int64_t{0});
       q->bindNull(11);
-      q->bind(12, n.createdAt);
-      q->bind(13, n.updatedAt);
+      q->bind(12, ctx.now);
+      q->bind(13, ctx.now);
       q->run();
       if (sqlite3_changes(c.raw()) == 1) {
         out[i] = outcome(Kind::inserted);
-        changes.emplace_back(n.id, segment::CustomerFacts::of(n));
+        Customer n;
+        n.id = row.id;
+        n.name = std::move(*row.name);
+        n.email = std::move(row.email);
+        n.phone = std::move(row.phone);
+        n.city = std::move(row.city);
+        n.baseSpend = spend;
+        n.baseVisits = visits;
+        n.baseLastActive = lastActive;
+        n.createdAt = ctx.now;
+        n.updatedAt = ctx.now;
+        changes.emplace_back(n.id, segment::CustomerFacts::of(std::move(n)));
         continue;
       }
     }

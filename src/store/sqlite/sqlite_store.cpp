@@ -169,12 +169,14 @@ void SqliteStore::write(WriteJob job, WriteDone done) {
   writer_->submit(std::move(job), std::move(done));
 }
 
-void SqliteStore::writeAlone(WriteJob job, WriteDone done) {
+void SqliteStore::writeAlone(WriteJob job, WriteDone done, WriteDone ran) {
   if (!writer_) {
-    if (done) done(Error::unavailable("the database is closed"));
+    const Status closed = Error::unavailable("the database is closed");
+    if (ran) ran(closed);
+    if (done) done(closed);
     return;
   }
-  writer_->submitAlone(std::move(job), std::move(done));
+  writer_->submitAlone(std::move(job), std::move(done), std::move(ran));
 }
 
 namespace {

@@ -52,7 +52,7 @@ class SqliteStore final : public Store {
   ~SqliteStore() override;
 
   void write(WriteJob job, WriteDone done) override;
-  void writeAlone(WriteJob job, WriteDone done) override;
+  void writeAlone(WriteJob job, WriteDone done, WriteDone ran = nullptr) override;
   Status ping() override;
 
   Result<Customer> getCustomer(const Id& id) override;

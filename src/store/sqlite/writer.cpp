@@ -56,7 +56,7 @@ void Writer::submit(Store::WriteJob job, Store::WriteDone done) {
   {
     std::lock_guard lock(mu_);
     if (!stopping_) {
-      queue_.push_back({std::move(job), std::move(done)});
+      queue_.push_back({std::move(job), std::move(done), false, nullptr});
       cv_.notify_one();
       return;
     }
@@ -64,16 +64,18 @@ void Writer::submit(Store::WriteJob job, Store::WriteDone done) {
   if (done) done(Error::unavailable("the database is shutting down"));
 }
 
-void Writer::submitAlone(Store::WriteJob job, Store::WriteDone done) {
+void Writer::submitAlone(Store::WriteJob job, Store::WriteDone done, Store::WriteDone ran) {
   {
     std::lock_guard lock(mu_);
     if (!stopping_) {
-      queue_.push_back({std::move(job), std::move(done), true});
+      queue_.push_back({std::move(job), std::move(done), true, std::move(ran)});
       cv_.notify_one();
       return;
     }
   }
-  if (done) done(Error::unavailable("the database is shutting down"));
+  const Status refused = Error::unavailable("the database is shutting down");
+  if (ran) ran(refused);
+  if (done) done(refused);
 }
 
 std::size_t Writer::queueDepth() const {
@@ -111,20 +113,41 @@ void Writer::loop() {
   for (;;) {
     {
       std::unique_lock lock(mu_);
-      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping and drained
-      const std::size_t n = std::min(queue_.size(), options_.maxBatch);
-      for (std::size_t i = 0; i < n; ++i) {
-        // A job that runs alone gets a batch of its own.
-        if (queue_.front().alone && !batch.empty()) break;
-        batch.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-        if (batch.back().alone) break;
+      if (chained_) {
+        // A chain holds its transaction open: continue it with the next alone job if one
+        // comes soon, else commit. Any other write queued ends the chain at once.
+        const auto now = std::chrono::steady_clock::now();
+        const auto endsAt = chainSince_ + options_.chainHold;
+        cv_.wait_until(lock, std::min(endsAt, now + options_.chainWait),
+                       [&] { return stopping_ || !queue_.empty(); });
+        const bool continues = !queue_.empty() && queue_.front().alone && !stopping_ &&
+                               std::chrono::steady_clock::now() < endsAt;
+        if (continues) {
+          batch.push_back(std::move(queue_.front()));
+          queue_.pop_front();
+        }
+      } else {
+        cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+        if (queue_.empty()) return;  // stopping and drained
+        const std::size_t n = std::min(queue_.size(), options_.maxBatch);
+        for (std::size_t i = 0; i < n; ++i) {
+          // A job that runs alone gets a batch of its own.
+          if (queue_.front().alone && !batch.empty()) break;
+          batch.push_back(std::move(queue_.front()));
+          queue_.pop_front();
+          if (batch.back().alone) break;
+        }
       }
     }
-    runBatch(batch);
+    if (batch.empty()) {
+      commitChain();
+    } else if (batch.front().alone) {
+      runAlone(batch.front());
+    } else {
+      runBatch(batch);
+    }
     batch.clear();
-    finishCheckpoint();
+    if (!chained_) finishCheckpoint();
   }
 }
 
@@ -134,11 +157,14 @@ void Writer::answer(Answers& a) {
   }
 }
 
-namespace {
-struct FailedAlone {
-  Status status;
-};
-}  // namespace
+void Writer::rollBackAfterError() {
+  if (sqlite3_get_autocommit(conn_.raw())) return;
+  try {
+    conn_.cached("ROLLBACK")->run();
+  } catch (const std::exception& e) {
+    spdlog::error(R"("msg":"rollback failed","error":{})", jsonQuote(e.what()));
+  }
+}
 
 void Writer::runBatch(std::deque<Item>& batch) {
   // Transaction control goes through prepared statements: this loop runs per job.
@@ -151,9 +177,8 @@ void Writer::runBatch(std::deque<Item>& batch) {
   try {
     run("BEGIN IMMEDIATE");
     try {
-      const bool alone = batch.size() == 1 && batch.front().alone;
       for (auto& item : batch) {
-        if (!alone) run("SAVEPOINT job");
+        run("SAVEPOINT job");
         if (options_.beforeJob) options_.beforeJob();
         Status s;
         try {
@@ -161,38 +186,20 @@ void Writer::runBatch(std::deque<Item>& batch) {
         } catch (...) {
           s = onError_(std::current_exception());
         }
-        if (alone && !s.ok()) throw FailedAlone{std::move(s)};
         if (!s.ok()) {
           run("ROLLBACK TO job");
           if (options_.afterFailedJob) options_.afterFailedJob();
         }
-        if (!alone) run("RELEASE job");
+        run("RELEASE job");
         answers.results.push_back(std::move(s));
       }
       if (options_.beforeCommit) options_.beforeCommit();
       run("COMMIT");
       committed = true;
       commits_.fetch_add(1, std::memory_order_release);
-    } catch (FailedAlone& failed) {
-      // A job alone failed: its transaction is rolled back and it gets its own error.
-      batchError = std::move(failed.status);
-      if (options_.afterFailedJob) options_.afterFailedJob();
-      if (!sqlite3_get_autocommit(conn_.raw())) {
-        try {
-          run("ROLLBACK");
-        } catch (const std::exception& e) {
-          spdlog::error(R"("msg":"rollback failed","error":{})", jsonQuote(e.what()));
-        }
-      }
     } catch (...) {
       batchError = onError_(std::current_exception());
-      if (!sqlite3_get_autocommit(conn_.raw())) {
-        try {
-          run("ROLLBACK");
-        } catch (const std::exception& e) {
-          spdlog::error(R"("msg":"rollback failed","error":{})", jsonQuote(e.what()));
-        }
-      }
+      rollBackAfterError();
     }
   } catch (...) {
     batchError = onError_(std::current_exception());
@@ -204,11 +211,81 @@ void Writer::runBatch(std::deque<Item>& batch) {
                                       : batchError.error();
     answers.results.assign(batch.size(), Status(err));
   }
-  batches_.fetch_add(1, std::memory_order_relaxed);
-  jobs_.fetch_add(batch.size(), std::memory_order_relaxed);
-  if (options_.afterBatch) options_.afterBatch(committed);
   for (auto& item : batch)
     answers.done.push_back(std::move(item.done));
+  finishBatch(answers, committed);
+}
+
+void Writer::runAlone(Item& item) {
+  Status s;
+  try {
+    if (!chained_) {
+      conn_.cached("BEGIN IMMEDIATE")->run();
+      chained_ = true;
+      chainSince_ = std::chrono::steady_clock::now();
+    }
+    if (options_.beforeJob) options_.beforeJob();
+    try {
+      s = item.job(tx_);
+    } catch (...) {
+      s = onError_(std::current_exception());
+    }
+  } catch (...) {
+    s = onError_(std::current_exception());
+  }
+  chain_.done.push_back(std::move(item.done));
+  if (!s.ok()) {
+    if (item.ran) item.ran(s);
+    rollBackChain(std::move(s));
+    return;
+  }
+  chain_.results.emplace_back();
+  if (item.ran) {
+    item.ran(Status{});
+  } else {
+    commitChain();
+  }
+}
+
+void Writer::commitChain() {
+  if (!chained_) return;
+  bool committed = false;
+  Status failure;
+  try {
+    if (options_.beforeCommit) options_.beforeCommit();
+    conn_.cached("COMMIT")->run();
+    committed = true;
+    commits_.fetch_add(1, std::memory_order_release);
+  } catch (...) {
+    failure = onError_(std::current_exception());
+  }
+  if (!committed) {
+    rollBackChain(std::move(failure));
+    return;
+  }
+  chained_ = false;
+  Answers answers = std::move(chain_);
+  chain_ = {};
+  finishBatch(answers, true);
+}
+
+void Writer::rollBackChain(Status why) {
+  if (options_.afterFailedJob) options_.afterFailedJob();
+  rollBackAfterError();
+  chained_ = false;
+  const Error err = why.ok() ? Error::unavailable("the write could not be committed") : why.error();
+  spdlog::error(R"("msg":"write batch failed","jobs":{},"error":{})", chain_.done.size(),
+                jsonQuote(err.message));
+  Answers answers = std::move(chain_);
+  chain_ = {};
+  answers.results.assign(answers.done.size(), Status(err));
+  finishBatch(answers, false);
+}
+
+void Writer::finishBatch(Answers& answers, bool committed) {
+  batches_.fetch_add(1, std::memory_order_relaxed);
+  jobs_.fetch_add(answers.done.size(), std::memory_order_relaxed);
+  if (options_.afterBatch) options_.afterBatch(committed);
   if (!committed || !options_.syncBeforeAnswer) {
     answer(answers);
     return;
