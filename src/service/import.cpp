@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <condition_variable>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <future>
 #include <mutex>
@@ -173,30 +174,61 @@ Status writeEntries(std::vector<Entry<Row>>& entries, std::size_t batchRows, std
 
 // The commits of a job's written chunks. Consecutive chunks may share a transaction (see
 // Store::writeAlone), so a chunk that has run is durable only once its commit is reported.
+// The job's live state is shown (published) as of its last committed chunk, so what a
+// client sees never goes back after a crash.
 namespace {
 class Commits {
  public:
+  using Publish = std::function<void(const ImportJob&)>;
+  explicit Commits(Publish publish) : publish_(std::move(publish)) {}
+
+  // A chunk handed to the store; chunks commit in the order they are handed over.
   void expect() {
     std::lock_guard lock(mu_);
-    ++pending_;
+    ++expected_;
+  }
+  // The job as it stands once the next chunk that ran is applied.
+  void applied(const ImportJob& job) {
+    std::lock_guard lock(mu_);
+    applied_.push_back(job);
+    publishCommitted();
   }
   void reported(Status s) {
     std::lock_guard lock(mu_);
-    --pending_;
-    if (!s.ok() && !failure_) failure_ = std::move(s).error();
+    ++reported_;
+    if (!s.ok()) {
+      if (!failure_) failure_ = std::move(s).error();
+    } else {
+      ++committed_;
+      publishCommitted();
+    }
     cv_.notify_all();
   }
-  // Waits until every expected commit is reported; the first failure, if any.
+  // Waits until every chunk handed over is reported; the first failure, if any.
   std::optional<Error> wait() {
     std::unique_lock lock(mu_);
-    cv_.wait(lock, [&] { return pending_ == 0; });
+    cv_.wait(lock, [&] { return reported_ == expected_; });
     return failure_;
   }
 
  private:
+  // Publishes the newest applied state whose chunk is committed. A chunk runs (and is
+  // applied) before it commits, but the commit may be reported first.
+  void publishCommitted() {
+    std::optional<ImportJob> newest;
+    while (published_ < committed_ && !applied_.empty()) {
+      newest = std::move(applied_.front());
+      applied_.pop_front();
+      ++published_;
+    }
+    if (newest && publish_) publish_(*newest);
+  }
+
+  Publish publish_;
   std::mutex mu_;
   std::condition_variable cv_;
-  int pending_ = 0;
+  std::int64_t expected_ = 0, reported_ = 0, committed_ = 0, published_ = 0;
+  std::deque<ImportJob> applied_;
   std::optional<Error> failure_;
 };
 }  // namespace
@@ -215,7 +247,7 @@ struct Running {
   std::uint64_t bytesRead = 0;
   std::uint64_t totalBytes = 0;
   SteadyClock::time_point lastProgress = SteadyClock::now();
-  std::shared_ptr<Commits> commits = std::make_shared<Commits>();
+  std::shared_ptr<Commits> commits;
 
   Running(ImportJob& j, bool p, const Clock& clock)
       : job(j), persist(p), ids(clock, j.tag, j.idState), activeBefore(j.activeMillis) {}
@@ -623,6 +655,7 @@ template <class Row, class Builder, class State>
 void runChunks(RunContext& cx, State& st, InputFile& file, Builder& builder,
                const std::function<void(const ImportProgress&)>& progress) {
   ImportJob& job = st.job;
+  st.commits = std::make_shared<Commits>(cx.publish);
   const bool fresh = job.resumeOffset == 0;
   CsvReader reader(job.resumeOffset, fresh ? 1 : job.resumeLine);
   bool skipHeader = fresh;
@@ -659,7 +692,12 @@ void runChunks(RunContext& cx, State& st, InputFile& file, Builder& builder,
     job.idState = st.ids.state();
     job.activeMillis = st.activeMillis();
     job.updatedAt = cx.clock.now();
-    if (cx.publish) cx.publish(job);
+    // A dry run's chunk is saved before it is applied; a written one may commit later.
+    if (st.dryRun) {
+      if (cx.publish) cx.publish(job);
+    } else {
+      st.commits->applied(job);
+    }
     report(false);
     chunk.entries.erase(chunk.entries.begin(),
                         chunk.entries.begin() + static_cast<std::ptrdiff_t>(r.consumed));

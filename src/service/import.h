@@ -50,8 +50,9 @@ struct ImportProgress {
 struct ImportSettings {
   // Where uploads are spooled while their jobs run (created if missing).
   std::string spoolDir;
-  // Rows per write job at most (memory: about two chunks of rows are held).
-  std::size_t chunkRows = 50'000;
+  // Rows per write job at most (memory: about two chunks of rows are held). Consecutive
+  // chunks share a transaction while no other write waits, so this bounds memory only.
+  std::size_t chunkRows = 25'000;
   // A chunk yields to waiting writes after this long (and at least one batch of rows).
   std::chrono::milliseconds slice{20};
   // Rows handed to the store at once inside a chunk (sorted by key there, so index pages
