@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -76,6 +77,11 @@ void Writer::submitAlone(Store::WriteJob job, Store::WriteDone done, Store::Writ
   const Status refused = Error::unavailable("the database is shutting down");
   if (ran) ran(refused);
   if (done) done(refused);
+}
+
+bool Writer::smallWritesQueued() const {
+  std::lock_guard lock(mu_);
+  return std::any_of(queue_.begin(), queue_.end(), [](const Item& i) { return !i.alone; });
 }
 
 std::size_t Writer::queueDepth() const {
@@ -375,6 +381,9 @@ void Writer::finishCheckpoint() {
   // copies whatever is left, holding writes for that one copy.
   const bool tailIsShort = pages - copiedPages_.load(std::memory_order_relaxed) <= kTailPages;
   if (!tailIsShort && pages < options_.checkpointPages * kMaxWalFactor) return;
+  // Past the bound, small writes queued go first: only the big jobs that grow the log
+  // (import chunks) wait for the copy, so a request never waits for a checkpoint pass.
+  if (!tailIsShort && smallWritesQueued()) return;
   // A background pass in progress: skip when the tail is short (the next batch tries
   // again), else wait for it, since it copies most of what this checkpoint would.
   std::unique_lock pass(passMu_, std::defer_lock);

@@ -120,6 +120,7 @@ class Writer {
   void syncLoop();
   void checkpointLoop();
   void finishCheckpoint();
+  bool smallWritesQueued() const;
   static int walHook(void* self, sqlite3* db, const char* name, int pages);
   static void answer(Answers& a);
 
