@@ -31,8 +31,7 @@ struct TooSlow {};
 }  // namespace
 
 CustomerFacts CustomerFacts::of(const Customer& c) {
-  return {c.id,           c.name,     c.email,        c.phone,     c.city,
-          c.totalSpend(), c.visits(), c.lastActive(), c.createdAt, false};
+  return of(Customer(c));
 }
 
 CustomerFacts CustomerFacts::of(Customer&& c) {

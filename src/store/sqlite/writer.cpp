@@ -210,15 +210,9 @@ void Writer::runBatch(std::deque<Item>& batch) {
   } catch (...) {
     batchError = onError_(std::current_exception());
   }
-  if (!committed) {
-    spdlog::error(R"("msg":"write batch failed","jobs":{},"error":{})", batch.size(),
-                  jsonQuote(batchError.ok() ? "" : batchError.error().message));
-    const Error err = batchError.ok() ? Error::unavailable("the write could not be committed")
-                                      : batchError.error();
-    answers.results.assign(batch.size(), Status(err));
-  }
   for (auto& item : batch)
     answers.done.push_back(std::move(item.done));
+  if (!committed) failAll(answers, batchError);
   finishBatch(answers, committed);
 }
 
@@ -269,23 +263,30 @@ void Writer::commitChain() {
     rollBackChain(std::move(failure));
     return;
   }
-  chained_ = false;
-  Answers answers = std::move(chain_);
-  chain_ = {};
+  Answers answers = takeChain();
   finishBatch(answers, true);
 }
 
 void Writer::rollBackChain(Status why) {
   if (options_.afterFailedJob) options_.afterFailedJob();
   rollBackAfterError();
+  Answers answers = takeChain();
+  failAll(answers, why);
+  finishBatch(answers, false);
+}
+
+Writer::Answers Writer::takeChain() {
   chained_ = false;
-  const Error err = why.ok() ? Error::unavailable("the write could not be committed") : why.error();
-  spdlog::error(R"("msg":"write batch failed","jobs":{},"error":{})", chain_.done.size(),
-                jsonQuote(err.message));
   Answers answers = std::move(chain_);
   chain_ = {};
+  return answers;
+}
+
+void Writer::failAll(Answers& answers, const Status& why) {
+  const Error err = why.ok() ? Error::unavailable("the write could not be committed") : why.error();
+  spdlog::error(R"("msg":"write batch failed","jobs":{},"error":{})", answers.done.size(),
+                jsonQuote(err.message));
   answers.results.assign(answers.done.size(), Status(err));
-  finishBatch(answers, false);
 }
 
 void Writer::finishBatch(Answers& answers, bool committed) {

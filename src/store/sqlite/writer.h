@@ -115,6 +115,9 @@ class Writer {
   void rollBackAfterError();
   void commitChain();
   void rollBackChain(Status why);
+  Answers takeChain();  // the open chain's answers; the chain is over
+  // Logs a transaction that did not commit and gives every job in it the error `why`.
+  static void failAll(Answers& answers, const Status& why);
   // Counts a finished transaction and hands its answers to the syncer (or answers them).
   void finishBatch(Answers& answers, bool committed);
   void syncLoop();
