@@ -201,11 +201,15 @@ class SqliteTx final : public WriteTx {
   void setWriter(const Writer* w) { writer_ = w; }
   bool writesWaiting() const override { return writer_ && writer_->queueDepth() > 0; }
 
-  // Imports run with a larger page cache (SqliteOptions::importCacheKiB).
+  // Imports run with a larger page cache (SqliteOptions::importCacheKiB), and from then on
+  // the writer reads through that cache alone, without memory-mapped reads: an import into
+  // a large database touches most of its index pages, and each one read through the map
+  // stayed in the server's resident memory (1M customers into 1M others: peak RSS growth
+  // 476 MB with the map, 250 MB without, in the same time).
   void setImportCache(std::int64_t kib) { importCacheKiB_ = kib; }
   void enlargeCache() {
     if (importCacheKiB_ <= 0) return;
-    c_.exec(fmt::format("PRAGMA cache_size=-{}", importCacheKiB_));
+    c_.exec(fmt::format("PRAGMA cache_size=-{}; PRAGMA mmap_size=0", importCacheKiB_));
     importCacheKiB_ = 0;
   }
 
