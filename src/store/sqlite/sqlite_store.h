@@ -30,7 +30,8 @@ struct SqliteOptions {
   // 64 MiB, for 50 MB more memory (bench/import.sh).
   std::int64_t importCacheKiB = 128 * 1024;
   // Memory-mapped reads (every connection shares the OS page cache instead of copying
-  // pages into its own). SQLite caps it at 2 GiB on this platform.
+  // pages into its own; the writer stops once an import has enlarged its cache, see
+  // SqliteTx::enlargeCache). SQLite caps it at 2 GiB on this platform.
   std::int64_t mmapBytes = 2LL << 30;
   WriterOptions writer;
   // Keep customers in memory for segment previews (the server). Off for one-shot tools.
