@@ -54,29 +54,25 @@ int Writer::walHook(void* self, sqlite3*, const char*, int pages) {
 }
 
 void Writer::submit(Store::WriteJob job, Store::WriteDone done) {
-  {
-    std::lock_guard lock(mu_);
-    if (!stopping_) {
-      queue_.push_back({std::move(job), std::move(done), false, nullptr});
-      cv_.notify_one();
-      return;
-    }
-  }
-  if (done) done(Error::unavailable("the database is shutting down"));
+  enqueue({std::move(job), std::move(done), false, nullptr});
 }
 
 void Writer::submitAlone(Store::WriteJob job, Store::WriteDone done, Store::WriteDone ran) {
+  enqueue({std::move(job), std::move(done), true, std::move(ran)});
+}
+
+void Writer::enqueue(Item item) {
   {
     std::lock_guard lock(mu_);
     if (!stopping_) {
-      queue_.push_back({std::move(job), std::move(done), true, std::move(ran)});
+      queue_.push_back(std::move(item));
       cv_.notify_one();
       return;
     }
   }
   const Status refused = Error::unavailable("the database is shutting down");
-  if (ran) ran(refused);
-  if (done) done(refused);
+  if (item.ran) item.ran(refused);
+  if (item.done) item.done(refused);
 }
 
 bool Writer::smallWritesQueued() const {

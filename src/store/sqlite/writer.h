@@ -109,6 +109,8 @@ class Writer {
     std::vector<Status> results;
   };
 
+  // Queues `item`, or refuses it (its `ran` and `done` get `unavailable`) once stopping.
+  void enqueue(Item item);
   void loop();
   void runBatch(std::deque<Item>& batch);
   void runAlone(Item& item);
